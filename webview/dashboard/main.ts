@@ -1,0 +1,2 @@
+// Dashboard webview entry (filled in by the VS Code experience work).
+export {};
