@@ -28,6 +28,20 @@ function findTests(dir) {
   return out;
 }
 
+if (which === 'all' && !process.env.CLUSTERLAB_SKIP_LINT) {
+  for (const script of ['lint', 'typecheck']) {
+    const r = spawnSync('npm', ['run', '--silent', script], { stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`npm run ${script} failed`);
+      process.exit(r.status ?? 1);
+    }
+  }
+}
+const needsSystemDeps = names.some((n) => n === 'ssh' || n === 'faults' || n === 'e2e');
+if (needsSystemDeps) {
+  const d = spawnSync('bash', ['scripts/ensure-system-deps.sh'], { stdio: 'inherit' });
+  if (d.status !== 0) process.exit(d.status ?? 1);
+}
 const needsBuild = names.some((n) => n !== 'unit');
 if (needsBuild && !process.env.CLUSTERLAB_SKIP_BUILD) {
   const b = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
