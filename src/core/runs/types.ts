@@ -38,3 +38,37 @@ export interface RunRecord {
   restart_count: number;
   transitions: RunTransition[];
 }
+
+// ---- additions (runs/process owner): observation, reconcile and event shapes ----
+
+/** Statuses in which the process may still be alive on its node. */
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['planned', 'deploying', 'starting', 'running', 'lost'];
+/** Statuses after which a run never changes again. */
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['exited', 'failed', 'crashed', 'stopped'];
+
+/** What a node reports about one run directory (`<remote_work_dir>/.clusterlab/runs/<run_id>/`). */
+export interface ObservedRun {
+  run_id: string;
+  /** false when the node has no such run directory. */
+  present: boolean;
+  pid?: number;
+  pgid?: number;
+  /** Whether the command (or anything in its process group) is still alive. */
+  alive: boolean;
+  exit_code?: number;
+  started_at?: string;
+  ended_at?: string;
+}
+
+/** What one node reported, or that it could not be reached. */
+export type NodeObservation = { reachable: true; runs: Record<string, ObservedRun> } | { reachable: false; reason: string };
+
+/** One status change produced by reconcile or by an action (start/stop). */
+export interface RunChange {
+  run_id: string;
+  instance_id: string;
+  node: string;
+  from: RunStatus;
+  to: RunStatus;
+  reason: string;
+}
