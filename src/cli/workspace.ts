@@ -46,7 +46,7 @@ export async function resolveClusterPath(io: CliIO, cluster?: string): Promise<s
   if (cluster !== undefined) {
     const p = resolve(io.cwd, cluster);
     if (!(await isFile(p))) {
-      throw new ClusterLabError('cluster-not-found', `cluster file ${cluster} not found`, 'Check the path given to --cluster, or create the file (see examples/local/cluster.yaml)', { kind: 'cli' });
+      throw new ClusterLabError('cluster-not-found', `cluster file ${cluster} not found`, 'Check the path given to --cluster, or create the file (see examples/local/cluster.yaml)', { kind: 'none' });
     }
     return p;
   }
@@ -58,7 +58,7 @@ export async function resolveClusterPath(io: CliIO, cluster?: string): Promise<s
     'cluster-not-found',
     `no cluster file found: neither ${DEFAULT_CLUSTER_FILES.map((n) => join(io.cwd, n)).join(' nor ')} exists`,
     'Create cluster.yaml in this folder (see examples/local/cluster.yaml for a local one) or pass --cluster FILE',
-    { kind: 'cli' },
+    { kind: 'none' },
   );
 }
 
