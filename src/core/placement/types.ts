@@ -33,6 +33,8 @@ export interface Placement {
   score: number;
   breakdown: ScoreBreakdown;
   manual?: boolean;
+  /** Points taken off the breakdown's sum (DEGRADED node, or a node to avoid). */
+  penalty?: number;
 }
 
 export interface Unplaced {
@@ -46,6 +48,8 @@ export interface NodeOption {
   score?: number;
   breakdown?: ScoreBreakdown;
   reason?: string;
+  /** Points taken off the breakdown's sum (DEGRADED node, or a node to avoid). */
+  penalty?: number;
 }
 
 export interface InstanceExplanation {
@@ -60,4 +64,6 @@ export interface PlanResult {
   explanations: InstanceExplanation[];
   total_score: number;
   exact: boolean;
+  /** Manual pins that broke a hard constraint (those instances are in `unplaced`). */
+  pin_errors?: { instance_id: string; node: string; reasons: string[] }[];
 }

@@ -1,0 +1,102 @@
+// Scores from 0 to 100 (with the default weights 30/20/15/25/10), per term:
+//   resource_efficiency  RAM utilisation of the node (allocated / ram_gb, as in the resource
+//                        report) with everything placed: full points inside 30-70 %, falling
+//                        linearly to 0 at 0 % and at 100 %.
+//   load_balancing       1 - (other instances on the node / max_instances); when a measured load
+//                        (load average per core) is known, the mean of that and 1 - load.
+//   gpu_preference       full points when GPU work (gpu_required, gpu_preferred or gpu_memory_gb)
+//                        is on a GPU node, or CPU-only work is on a node without GPU; else 0.
+//   affinity             the share of the instance's affinity partners on the same node.
+//                        Affinity is symmetric: "a lists b" attracts both a and b. An instance
+//                        with no affinity partners gets full points (nothing to miss).
+//   preferred_node       full points on the preferred node, or when none is named; else 0.
+// The sum is multiplied by 0.5 on a DEGRADED node and by 0.5 on a node the instance should avoid.
+//
+// Every score is evaluated against the final plan: an instance's affinity and its node's
+// utilisation and load include instances placed after it. The objective of a plan is, in order:
+// most instances placed, fewest on DEGRADED nodes, highest total score (sum over the placed
+// instances that are not already running). `planObjective` computes it for any assignment.
+import { SCORE_TERMS, type ScoreBreakdown } from './types';
+import type { Model, State } from './model';
+
+export function utilisationFactor(u: number): number {
+  if (u < 0.3) return Math.max(0, u / 0.3);
+  if (u <= 0.7) return 1;
+  return Math.max(0, (1 - u) / 0.3);
+}
+
+export function loadFactor(model: Model, n: number, count: number): number {
+  const s = Math.max(0, 1 - (count - 1) / model.maxInst[n]!);
+  const l = model.load[n]!;
+  if (l === undefined || !Number.isFinite(l)) return s;
+  return (s + (1 - Math.min(1, Math.max(0, l)))) / 2;
+}
+
+/** Breakdown of instance i on node n, as if i were on n with the rest of s unchanged. */
+export function breakdownAt(model: Model, s: State, i: number, n: number): { breakdown: ScoreBreakdown; raw: number; factor: number; score: number } {
+  const m = model.nodes.length;
+  const w = model.weights;
+  const here = s.at[i]! === n;
+  const ram = s.ramUsed[n]! + (here ? 0 : model.ram[i]!);
+  const cnt = s.cnt[n]! + (here ? 0 : 1);
+  const partners = model.aff[i]!;
+  let co = 0;
+  for (const j of partners) if (s.at[j]! === n) co++;
+  const breakdown: ScoreBreakdown = {
+    resource_efficiency: w.resource_efficiency * utilisationFactor(ram / model.ramTotal[n]!),
+    load_balancing: w.load_balancing * loadFactor(model, n, cnt),
+    gpu_preference: model.gpuTerm[i * m + n]!,
+    affinity: partners.length ? (w.affinity * co) / partners.length : w.affinity,
+    preferred_node: model.prefTerm[i * m + n]!,
+  };
+  let raw = 0;
+  for (const t of SCORE_TERMS) raw += breakdown[t];
+  const factor = model.factor[i * m + n]!;
+  return { breakdown, raw, factor, score: raw * factor };
+}
+
+/** Score of placed instance i in state s (fast path, no breakdown object). */
+export function scoreOf(model: Model, s: State, i: number): number {
+  const n = s.at[i]!;
+  if (n < 0) return 0;
+  const m = model.nodes.length;
+  const w = model.weights;
+  const partners = model.aff[i]!;
+  let aff = w.affinity;
+  if (partners.length) {
+    let co = 0;
+    for (const j of partners) if (s.at[j]! === n) co++;
+    aff = (w.affinity * co) / partners.length;
+  }
+  const raw = w.resource_efficiency * utilisationFactor(s.ramUsed[n]! / model.ramTotal[n]!) + w.load_balancing * loadFactor(model, n, s.cnt[n]!) + model.gpuTerm[i * m + n]! + aff + model.prefTerm[i * m + n]!;
+  return raw * model.factor[i * m + n]!;
+}
+
+export interface Objective {
+  placed: number;
+  degraded: number;
+  total: number;
+}
+
+/** Objective of state s over the instances to place (existing ones are not counted). */
+export function objectiveOf(model: Model, s: State): Objective {
+  let placed = 0;
+  let degraded = 0;
+  let total = 0;
+  for (let i = model.existingCount; i < model.inst.length; i++) {
+    const n = s.at[i]!;
+    if (n < 0) continue;
+    placed++;
+    if (model.degraded[n]!) degraded++;
+    total += scoreOf(model, s, i);
+  }
+  return { placed, degraded, total };
+}
+
+/** Positive when a is better than b. Scores within 1e-7 count as equal. */
+export function compareObjective(a: Objective, b: Objective): number {
+  if (a.placed !== b.placed) return a.placed - b.placed;
+  if (a.degraded !== b.degraded) return b.degraded - a.degraded;
+  const d = a.total - b.total;
+  return Math.abs(d) <= 1e-7 ? 0 : d;
+}
