@@ -1,0 +1,185 @@
+// The deploy manifest kept on each node, and the delta between the local tree and the node.
+// Pure: the remote side reports what it sees (scan records), the local side what it has; this
+// file decides what travels and what is deleted.
+//
+// On the node, `<remote_work_dir>/.clusterlab/deploy/` holds:
+//   manifest.json  {"version":1,"generation":G,"files":{path:{sha256,size,mode,mtime}}}
+//   paths0         "./path\0./path\0…": the same paths, NUL-separated, so that a plain
+//                  shell (xargs -0) can stat exactly the tracked files in one round trip.
+// Every file we send carries an mtime of whole seconds (tar header), so after extraction its
+// mtime on the node is exactly N.000000000. Any later write on the node sets a nanosecond mtime,
+// which no longer matches: a changed file is noticed even within the same second and with the
+// same size. Size, mode and type are checked as well.
+
+export const MANIFEST_VERSION = 1;
+export const DEPLOY_STATE_DIR = '.clusterlab/deploy';
+
+export interface ManifestEntry {
+  sha256: string;
+  size: number;
+  /** Permission bits (0o7777). */
+  mode: number;
+  /** Whole seconds since the epoch: the mtime the node received in the tar header. */
+  mtime: number;
+}
+
+export interface Manifest {
+  version: number;
+  generation: string;
+  files: Record<string, ManifestEntry>;
+}
+
+export function emptyManifest(): Manifest {
+  return { version: MANIFEST_VERSION, generation: '', files: {} };
+}
+
+/** Parse manifest.json; anything unreadable counts as no manifest (everything is sent again). */
+export function parseManifest(text: string): Manifest {
+  if (text.trim() === '') return emptyManifest();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return emptyManifest();
+  }
+  if (!raw || typeof raw !== 'object') return emptyManifest();
+  const r = raw as { version?: unknown; generation?: unknown; files?: unknown };
+  if (r.version !== MANIFEST_VERSION || typeof r.generation !== 'string' || !r.files || typeof r.files !== 'object') return emptyManifest();
+  const files: Record<string, ManifestEntry> = {};
+  for (const [path, v] of Object.entries(r.files as Record<string, unknown>)) {
+    if (!isSafeRelPath(path) || !v || typeof v !== 'object') continue;
+    const e = v as Record<string, unknown>;
+    if (typeof e.sha256 === 'string' && typeof e.size === 'number' && typeof e.mode === 'number' && typeof e.mtime === 'number') {
+      files[path] = { sha256: e.sha256, size: e.size, mode: e.mode, mtime: e.mtime };
+    }
+  }
+  return { version: MANIFEST_VERSION, generation: r.generation, files };
+}
+
+export function serializeManifest(m: Manifest): string {
+  const files: Record<string, ManifestEntry> = {};
+  for (const k of Object.keys(m.files).sort()) files[k] = m.files[k] as ManifestEntry;
+  return JSON.stringify({ version: m.version, generation: m.generation, files });
+}
+
+/** paths0 content: `./p1\0./p2\0…` (a path missing here is simply not verified, so sent again). */
+export function serializePaths0(m: Manifest): Buffer {
+  const parts = Object.keys(m.files).sort().map((p) => `./${p}`);
+  return Buffer.from(parts.map((p) => p + '\0').join(''), 'utf8');
+}
+
+/** A relative POSIX path that cannot escape the target folder. */
+export function isSafeRelPath(p: string): boolean {
+  if (p === '' || p.startsWith('/') || p.includes('\0') || p.includes('\\')) return false;
+  return p.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+}
+
+/** One line of the node's scan: what is at a tracked path now. */
+export interface ScanRecord {
+  /** find %y: f (file), d (directory), l (symlink), … */
+  type: string;
+  size: number;
+  /** find %T@ text, e.g. "1700000000.0000000000" */
+  mtime: string;
+  /** Permission bits. */
+  mode: number;
+  /** Path relative to the target folder, without the leading "./". */
+  path: string;
+}
+
+/**
+ * Split the scan command's output: manifest.json text, a NUL, then records
+ * `TYPE SIZE MTIME MODE ./PATH\0`.
+ */
+export function parseScanOutput(out: Buffer): { manifestText: string; records: ScanRecord[]; noDir: boolean } {
+  const text = out.toString('utf8');
+  if (text.startsWith('CLUSTERLAB_NODIR')) return { manifestText: '', records: [], noDir: true };
+  const cut = text.indexOf('\0');
+  if (cut < 0) return { manifestText: text, records: [], noDir: false };
+  const manifestText = text.slice(0, cut);
+  const records: ScanRecord[] = [];
+  for (const line of text.slice(cut + 1).split('\0')) {
+    const m = /^(\S+) (\d+) (\S+) ([0-7]+) (.*)$/s.exec(line);
+    if (!m) continue;
+    const path = (m[5] as string).replace(/^\.\//, '');
+    if (!isSafeRelPath(path)) continue;
+    records.push({ type: m[1] as string, size: Number(m[2]), mtime: m[3] as string, mode: parseInt(m[4] as string, 8) & 0o7777, path });
+  }
+  return { manifestText, records, noDir: false };
+}
+
+/** Whether the node's file still is exactly what the manifest says we put there. */
+export function matchesEntry(rec: ScanRecord, e: ManifestEntry): boolean {
+  if (rec.type !== 'f' || rec.size !== e.size || rec.mode !== e.mode) return false;
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(rec.mtime);
+  if (!m) return false;
+  return Number(m[1]) === e.mtime && /^0*$/.test(m[2] ?? '');
+}
+
+/** Manifest entries confirmed by the scan. Entries changed or missing on the node are dropped. */
+export function verifyManifest(m: Manifest, records: readonly ScanRecord[]): Map<string, ManifestEntry> {
+  const seen = new Map(records.map((r) => [r.path, r]));
+  const ok = new Map<string, ManifestEntry>();
+  for (const [p, e] of Object.entries(m.files)) {
+    const r = seen.get(p);
+    if (r && matchesEntry(r, e)) ok.set(p, e);
+  }
+  return ok;
+}
+
+export interface LocalFile {
+  /** POSIX path relative to the source folder. */
+  path: string;
+  size: number;
+  mode: number;
+  /** Local mtime in ms (the node gets its whole seconds). */
+  mtimeMs: number;
+  sha256: string;
+}
+
+export interface SyncPlan {
+  /** Files to send (local differs from what the node verifiably has). */
+  send: LocalFile[];
+  /** Paths we deployed before that are gone locally: deleted on the node. */
+  remove: string[];
+  /** Parent folders of removed files, deepest first: removed on the node when empty. */
+  rmdirs: string[];
+  /** Files already right on the node. */
+  unchanged: number;
+  /** Files on the node changed or deleted there since the last deploy (sent again if local). */
+  driftedOnNode: string[];
+  /** The manifest the node holds once the plan is applied. */
+  next: Manifest;
+  bytesToSend: number;
+}
+
+export function planSync(local: readonly LocalFile[], previous: Manifest, verified: ReadonlyMap<string, ManifestEntry>, generation: string): SyncPlan {
+  const send: LocalFile[] = [];
+  const files: Record<string, ManifestEntry> = {};
+  let unchanged = 0;
+  let bytesToSend = 0;
+  const localPaths = new Set<string>();
+  for (const f of local) {
+    localPaths.add(f.path);
+    const v = verified.get(f.path);
+    if (v && v.sha256 === f.sha256 && v.mode === (f.mode & 0o7777)) {
+      files[f.path] = v;
+      unchanged++;
+    } else {
+      send.push(f);
+      bytesToSend += f.size;
+      files[f.path] = { sha256: f.sha256, size: f.size, mode: f.mode & 0o7777, mtime: Math.floor(f.mtimeMs / 1000) };
+    }
+  }
+  const remove = Object.keys(previous.files)
+    .filter((p) => !localPaths.has(p))
+    .sort();
+  const dirs = new Set<string>();
+  for (const p of remove) {
+    const parts = p.split('/');
+    for (let i = parts.length - 1; i > 0; i--) dirs.add(parts.slice(0, i).join('/'));
+  }
+  const rmdirs = [...dirs].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : a > b ? -1 : 0));
+  const driftedOnNode = Object.keys(previous.files).filter((p) => !verified.has(p));
+  return { send, remove, rmdirs, unchanged, driftedOnNode, next: { version: MANIFEST_VERSION, generation, files }, bytesToSend };
+}

@@ -1,0 +1,134 @@
+// The local side of a deploy: walk the source folder with the ignore rules, and hash every file,
+// reusing hashes cached by (size, mtimeMs, ino) in `<source>/.clusterlab/cache/` so that files
+// unchanged since the last deploy are not read again.
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { IGNORE_FILES, IgnoreRules } from '../../core/sync/ignore';
+import type { LocalFile } from '../../core/sync/manifest';
+
+export interface WalkedFile {
+  path: string;
+  abs: string;
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+export interface WalkResult {
+  files: WalkedFile[];
+  /** Symlinks and other non-regular entries, left out (reported as warnings). */
+  skipped: Array<{ path: string; why: string }>;
+}
+
+export async function walkSource(sourceDir: string, exclude: readonly string[]): Promise<WalkResult> {
+  const files: WalkedFile[] = [];
+  const skipped: WalkResult['skipped'] = [];
+  async function visit(dirRel: string, rules: IgnoreRules): Promise<void> {
+    const dirAbs = dirRel === '' ? sourceDir : join(sourceDir, dirRel);
+    const entries = await fsp.readdir(dirAbs, { withFileTypes: true });
+    const texts: string[] = [];
+    for (const name of IGNORE_FILES) {
+      if (entries.some((e) => e.name === name && (e.isFile() || e.isSymbolicLink()))) {
+        texts.push(await fsp.readFile(join(dirAbs, name), 'utf8').catch(() => ''));
+      }
+    }
+    const here = rules.child(dirRel, texts);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: string[] = [];
+    const statJobs: Array<Promise<void>> = [];
+    for (const e of entries) {
+      const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (!here.ignores(rel, true)) subdirs.push(rel);
+      } else if (e.isFile()) {
+        if (here.ignores(rel, false)) continue;
+        const abs = join(dirAbs, e.name);
+        statJobs.push(
+          fsp.lstat(abs).then(
+            (s) => void files.push({ path: rel, abs, size: s.size, mode: s.mode & 0o7777, mtimeMs: s.mtimeMs, ino: s.ino }),
+            () => undefined, // vanished meanwhile
+          ),
+        );
+      } else if (!here.ignores(rel, false)) {
+        skipped.push({ path: rel, why: e.isSymbolicLink() ? 'symbolic link (not deployed; copy the target into the folder or exclude it)' : 'not a regular file' });
+      }
+    }
+    await Promise.all(statJobs);
+    for (const d of subdirs) await visit(d, here);
+  }
+  await visit('', IgnoreRules.root(exclude));
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, skipped };
+}
+
+interface CacheEntry {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  sha256: string;
+}
+
+const CACHE_FILE = '.clusterlab/cache/deploy-hashes.json';
+
+async function readCache(sourceDir: string): Promise<Map<string, CacheEntry>> {
+  try {
+    const raw = JSON.parse(await fsp.readFile(join(sourceDir, CACHE_FILE), 'utf8')) as { version?: number; files?: Record<string, CacheEntry> };
+    if (raw.version !== 1 || !raw.files) return new Map();
+    return new Map(Object.entries(raw.files));
+  } catch {
+    return new Map();
+  }
+}
+
+async function writeCache(sourceDir: string, files: readonly LocalFile[], meta: ReadonlyMap<string, WalkedFile>): Promise<void> {
+  const out: Record<string, CacheEntry> = {};
+  for (const f of files) {
+    const w = meta.get(f.path);
+    if (w) out[f.path] = { size: w.size, mtimeMs: w.mtimeMs, ino: w.ino, sha256: f.sha256 };
+  }
+  const p = join(sourceDir, CACHE_FILE);
+  try {
+    await fsp.mkdir(join(sourceDir, '.clusterlab/cache'), { recursive: true });
+    const tmp = `${p}.${process.pid}.tmp`;
+    await fsp.writeFile(tmp, JSON.stringify({ version: 1, files: out }));
+    await fsp.rename(tmp, p);
+  } catch {
+    // A read-only source folder only costs re-hashing next time.
+  }
+}
+
+export async function hashFile(abs: string, size: number): Promise<string> {
+  if (size <= 1 << 20) return createHash('sha256').update(await fsp.readFile(abs)).digest('hex');
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Hash every walked file (cached ones are not read). */
+export async function hashSource(sourceDir: string, walked: readonly WalkedFile[], onFile?: (done: number) => void): Promise<{ files: LocalFile[]; hashed: number }> {
+  const cache = await readCache(sourceDir);
+  const out: LocalFile[] = new Array(walked.length);
+  let next = 0;
+  let done = 0;
+  let hashed = 0;
+  const worker = async () => {
+    while (next < walked.length) {
+      const i = next++;
+      const w = walked[i] as WalkedFile;
+      const c = cache.get(w.path);
+      let sha: string;
+      if (c && c.size === w.size && c.mtimeMs === w.mtimeMs && c.ino === w.ino) sha = c.sha256;
+      else {
+        sha = await hashFile(w.abs, w.size);
+        hashed++;
+      }
+      out[i] = { path: w.path, size: w.size, mode: w.mode, mtimeMs: w.mtimeMs, sha256: sha };
+      onFile?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  if (hashed > 0 || cache.size !== walked.length) await writeCache(sourceDir, out, new Map(walked.map((w) => [w.path, w])));
+  return { files: out, hashed };
+}

@@ -1,0 +1,82 @@
+// The two shell programs a deploy runs on a node. Both are fixed text run as `sh -c SCRIPT
+// NAME ARGS…`; every value (the folder, the nonce) reaches them as a positional argument quoted
+// with src/core/shell.ts, so the user's login shell (bash, zsh, fish) never parses our code.
+import { sh } from '../../core/shell';
+import { DEPLOY_STATE_DIR } from '../../core/sync/manifest';
+
+/** Python fallback for nodes without GNU find: same record format as the find -printf below. */
+const PY_SCAN = [
+  'import os,sys,stat',
+  'out=sys.stdout.buffer',
+  "for p in sys.stdin.buffer.read().split(b'\\0'):",
+  '  if not p: continue',
+  '  try: s=os.lstat(p)',
+  '  except OSError: continue',
+  "  m=s.st_mode; t='f' if stat.S_ISREG(m) else 'd' if stat.S_ISDIR(m) else 'l' if stat.S_ISLNK(m) else 'o'",
+  '  ns=s.st_mtime_ns',
+  "  out.write(('%s %d %d.%09d %o ' % (t,s.st_size,ns//1000000000,ns%1000000000,stat.S_IMODE(m))).encode()+p+b'\\0')",
+].join('\n');
+
+/**
+ * Scan: prints manifest.json, a NUL, then `TYPE SIZE MTIME MODE ./PATH\0` for every tracked path
+ * that exists. One round trip, whatever the number of files. Prints CLUSTERLAB_NODIR when the
+ * folder does not exist yet.
+ */
+const SCAN = `
+D=$1
+cd "$D" 2>/dev/null || { echo CLUSTERLAB_NODIR; exit 0; }
+M=${DEPLOY_STATE_DIR}
+[ -f "$M/manifest.json" ] && cat "$M/manifest.json"
+printf '\\000'
+[ -s "$M/paths0" ] || exit 0
+if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then
+  xargs -0 sh -c 'find "$@" -maxdepth 0 -printf "%y %s %T@ %m %p\\\\000"' sh < "$M/paths0" 2>/dev/null
+  exit 0
+fi
+if command -v python3 >/dev/null 2>&1; then python3 -c "$2" < "$M/paths0"; exit 0; fi
+echo "CLUSTERLAB_WARN cannot list files (no GNU find, no python3): every file is sent again" >&2
+exit 0
+`;
+
+export function scanCommand(dir: string): string {
+  return sh`sh -c ${SCAN} clusterlab-scan ${dir} ${PY_SCAN}`;
+}
+
+/** `sh -c MOVE DESTDIR FILE…`: rename files (each one atomic) into DESTDIR. */
+const MOVE_FILES = 'exec mv -f -- "$@" "$0"';
+/** `sh -c MOVE_DIRS sh DIR…` in the staging tree: move each folder's files to the same folder under $CL_DEST. */
+const MOVE_DIRS = 'for d; do find "$d" -maxdepth 1 ! -type d -exec sh -c "$CL_MV" "$CL_DEST/$d" {} + || exit 1; done';
+
+/**
+ * Apply: stdin is a tar holding meta/{delete0,rmdirs0,manifest.json,paths0} and files/<path>.
+ * It is unpacked into a staging folder next to the target (same filesystem), then removed files
+ * are deleted, and every new file is renamed into place: a file is never visible half-written
+ * under its final name. The manifest is renamed last. The staging folder is always removed.
+ */
+const APPLY = `
+D=$1; N=$2
+export CL_MV="$3" CL_DIRMV="$4" CL_DEST="$1"
+fail() { echo "CLUSTERLAB_ERR $1" >&2; exit 1; }
+command -v tar >/dev/null 2>&1 || fail no_tar
+mkdir -p "$D/${DEPLOY_STATE_DIR}" || fail mkdir
+cd "$D" || fail cd
+find ${DEPLOY_STATE_DIR} -maxdepth 1 -name 'incoming.*' -mmin +60 -exec rm -rf {} + 2>/dev/null
+S="${DEPLOY_STATE_DIR}/incoming.$N"
+rm -rf "$S" && mkdir "$S" || fail mkdir
+trap 'rm -rf "$CL_DEST/$S"' EXIT
+trap 'exit 1' HUP INT TERM PIPE
+tar -x -p -o -f - -C "$S" || fail tar
+if [ -s "$S/meta/delete0" ]; then xargs -0 rm -f -- < "$S/meta/delete0" || fail delete; fi
+if [ -s "$S/meta/rmdirs0" ]; then xargs -0 rmdir -- < "$S/meta/rmdirs0" 2>/dev/null; fi
+if [ -d "$S/files" ]; then
+  (cd "$S/files" && find . -type d -print0) | xargs -0 mkdir -p -- || fail place
+  (cd "$S/files" && find . -type d -print0 | xargs -0 sh -c "$CL_DIRMV" sh) || fail place
+fi
+mv -f "$S/meta/paths0" "${DEPLOY_STATE_DIR}/paths0" || fail manifest
+mv -f "$S/meta/manifest.json" "${DEPLOY_STATE_DIR}/manifest.json" || fail manifest
+echo CLUSTERLAB_OK
+`;
+
+export function applyCommand(dir: string, nonce: string): string {
+  return sh`sh -c ${APPLY} clusterlab-deploy ${dir} ${nonce} ${MOVE_FILES} ${MOVE_DIRS}`;
+}
