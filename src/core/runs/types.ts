@@ -16,7 +16,7 @@ export interface PlacementDecision {
   manual: boolean;
 }
 
-export interface RunRecord {
+export interface RunRecord extends RunRecordExtras {
   run_id: string;
   instance_id: string;
   node: string;
@@ -71,4 +71,14 @@ export interface RunChange {
   from: RunStatus;
   to: RunStatus;
   reason: string;
+}
+
+/** Optional run-record fields added by the runs module (all optional: old records stay valid). */
+export interface RunRecordExtras {
+  /** Size of the log file when this run started: its own output begins here. */
+  log_start_offset?: number;
+  /** The command template before substitution. */
+  command_template?: string;
+  /** Experiment config path given to the command. */
+  experiment_config_path?: string;
 }
