@@ -38,17 +38,17 @@ export const placementWeightsSchema = z
 
 export const nodeSchema = z
   .strictObject({
-    name: identifier('name').describe('Unique node name used in placements, e.g. `jetson` or `rpi1`.'),
-    host: z.string().min(1).optional().describe('Address or `~/.ssh/config` Host alias of the node. Not needed for `type: host`.'),
+    name: identifier('name').describe('Unique node name used in placements, e.g. `jetson` or `rpi1`.').meta({ examples: ['rpi1'] }),
+    host: z.string().min(1).optional().describe('Address or `~/.ssh/config` Host alias of the node. Not needed for `type: host`.').meta({ examples: ['192.168.1.100'] }),
     type: z.enum(NODE_TYPES).default('generic').describe('Node type: `jetson_orin` (NVIDIA Jetson Orin AGX), `raspberry_pi` (Raspberry Pi 5 or similar), `host` (this machine, runs locally without SSH) or `generic`.'),
-    ram_gb: positive('ram_gb').describe('Total RAM of the node in GB.'),
+    ram_gb: positive('ram_gb').describe('Total RAM of the node in GB.').meta({ examples: [8], 'x-hint': "set the node's total RAM in GB, e.g. ram_gb: 8" }),
     gpu: z.boolean({ error: 'gpu must be true or false' }).default(false).describe('Whether the node has a CUDA GPU.'),
-    gpu_memory_gb: nonNegative('gpu_memory_gb').optional().describe('GPU memory in GB (on Jetson this is shared with RAM). Only valid with `gpu: true`.'),
-    cpu_cores: positiveInt('cpu_cores').optional().describe('Number of CPU cores.'),
-    max_instances: positiveInt('max_instances').default(1).describe('Maximum number of experiment instances on the node at once.'),
-    reserved_ram_gb: nonNegative('reserved_ram_gb').default(0).describe('RAM kept free for the OS; placement never allocates it.'),
+    gpu_memory_gb: nonNegative('gpu_memory_gb').optional().describe('GPU memory in GB (on Jetson this is shared with RAM). Only valid with `gpu: true`.').meta({ examples: [64] }),
+    cpu_cores: positiveInt('cpu_cores').optional().describe('Number of CPU cores.').meta({ examples: [4] }),
+    max_instances: positiveInt('max_instances').default(1).describe('Maximum number of experiment instances on the node at once.').meta({ examples: [4], 'x-hint': 'use at least 1, e.g. max_instances: 4' }),
+    reserved_ram_gb: nonNegative('reserved_ram_gb').default(0).describe('RAM kept free for the OS; placement never allocates it.').meta({ examples: [1], 'x-hint': 'use 0 to reserve nothing, e.g. reserved_ram_gb: 1' }),
     ssh_user: z.string().min(1).optional().describe('SSH user. Defaults to `~/.ssh/config` or the local user name.'),
-    ssh_port: z.number().int().min(1).max(65535).optional().describe('SSH port (default 22, or the `~/.ssh/config` Port).'),
+    ssh_port: z.number().int().min(1).max(65535).optional().describe('SSH port (default 22, or the `~/.ssh/config` Port).').meta({ examples: [22], 'x-hint': 'use a TCP port between 1 and 65535, e.g. ssh_port: 22' }),
     ssh_key_path: z.string().min(1).optional().describe('Private key file, e.g. `~/.ssh/id_ed25519`. ssh-agent is used when available.'),
     remote_work_dir: z.string().min(1).optional().describe('Directory on the node where code is deployed and runs execute. For `type: host` defaults to the workspace.'),
     status: z.enum(['maintenance', 'active']).optional().describe('`maintenance` keeps the node out of placement.'),
@@ -87,7 +87,7 @@ export const clusterFileSchema = z
   .strictObject({
     cluster: z
       .strictObject({
-        name: identifier('cluster.name').describe('Cluster name.'),
+        name: identifier('cluster.name').describe('Cluster name.').meta({ examples: ['my-cluster'] }),
         description: z.string().optional().describe('Free text.'),
       })
       .describe('Cluster identity.'),
@@ -102,12 +102,12 @@ export const clusterFileSchema = z
 
 export const instanceSchema = z
   .strictObject({
-    instance_id: identifier('instance_id').describe('Unique id of the instance across all experiment files.'),
-    ram_gb: positive('ram_gb').describe('RAM the instance needs, in GB.'),
+    instance_id: identifier('instance_id').describe('Unique id of the instance across all experiment files.').meta({ examples: ['split_brain_A'] }),
+    ram_gb: positive('ram_gb').describe('RAM the instance needs, in GB.').meta({ examples: [2], 'x-hint': 'set the RAM the instance needs in GB, e.g. ram_gb: 2 (or 0.5 for 512 MB)' }),
     gpu_required: z.boolean().default(false).describe('The instance can only run on a GPU node.'),
     gpu_preferred: z.boolean().default(false).describe('The instance runs better on a GPU node.'),
-    gpu_memory_gb: nonNegative('gpu_memory_gb').optional().describe('GPU memory the instance needs.'),
-    cpu_cores: z.number().positive().optional().describe('CPU cores the instance needs.'),
+    gpu_memory_gb: nonNegative('gpu_memory_gb').optional().describe('GPU memory the instance needs, in GB.').meta({ examples: [4] }),
+    cpu_cores: z.number().positive().optional().describe('CPU cores the instance needs.').meta({ examples: [2] }),
     affinity: z.array(identifier('affinity entry')).default([]).describe('Instance ids to co-locate with, when possible.'),
     anti_affinity: z.array(identifier('anti_affinity entry')).default([]).describe('Instance ids that must never share a node with this one.'),
     preferred_node: z.string().min(1).optional().describe('Node this instance prefers (+10 points by default).'),
