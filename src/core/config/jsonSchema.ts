@@ -32,7 +32,7 @@ export interface JSONSchema {
 export type ConfigKind = 'cluster' | 'experiment';
 
 function generate(schema: z.ZodType, id: string, title: string): JSONSchema {
-  const s = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JSONSchema;
+  const s = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as JSONSchema;
   return { $schema: s.$schema, $id: id, title, ...s };
 }
 
@@ -129,4 +129,39 @@ export function typeLabel(s: JSONSchema): string {
     return parts.join(' ');
   }
   return t ?? 'any';
+}
+
+/**
+ * The schema at a path of keys and list indexes. `keysAt(depth)` gives the keys present in the
+ * mapping at that depth, to choose between alternatives (experiment file vs. single instance).
+ */
+export function schemaAtPath(kind: ConfigKind, path: readonly (string | number)[], keysAt: (depth: number) => readonly string[] = () => []): JSONSchema | undefined {
+  let s: JSONSchema | undefined = jsonSchemaFor(kind);
+  for (let i = 0; i < path.length && s; i++) {
+    const seg = path[i] as string | number;
+    if (typeof seg === 'number') s = arrayItems(s);
+    else s = propertySchema(pickObjectBranch(s, keysAt(i)), seg);
+  }
+  return s;
+}
+
+/** Markdown documentation of one key: type, required/default, allowed values, description. */
+export function keyDocMarkdown(key: string, s: JSONSchema, required: boolean): string {
+  const lines = [`**${key}**: \`${typeLabel(s)}\`${required ? ' (required)' : ''}`, ''];
+  if (s.description) lines.push(s.description, '');
+  const facts: string[] = [];
+  if (s.default !== undefined && !(typeof s.default === 'object' && s.default !== null && Object.keys(s.default).length === 0)) facts.push(`Default: \`${JSON.stringify(s.default)}\``);
+  const enums = branches(s).flatMap((b) => b.enum ?? []);
+  if (enums.length) facts.push(`Allowed: ${enums.map((v) => `\`${String(v)}\``).join(', ')}`);
+  if (s.examples?.length) facts.push(`Example: \`${key}: ${String(s.examples[0])}\``);
+  if (facts.length) lines.push(facts.join(' · '));
+  return lines.join('\n').trim();
+}
+
+/** The committed schema files' contents, keyed by file name under schemas/. */
+export function renderSchemaFiles(): Record<string, string> {
+  return {
+    'cluster.schema.json': JSON.stringify(clusterJsonSchema(), null, 2) + '\n',
+    'experiment.schema.json': JSON.stringify(experimentJsonSchema(), null, 2) + '\n',
+  };
 }

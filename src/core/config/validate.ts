@@ -6,6 +6,7 @@ import { LineIndex, hasErrors, type Diagnostic, type Severity } from './diagnost
 import { jsonSchemaFor, pickObjectBranch, arrayItems, propertySchema, isClosedObject, branches, type ConfigKind, type JSONSchema } from './jsonSchema';
 import {
   clusterFileSchema,
+  nodeSchema,
   failoverSchema,
   instanceSchema,
   experimentFileSchema,
@@ -394,6 +395,8 @@ function startFile(src: SourceText, kind: ConfigKind): { rep: Reporter; root: YN
 
 interface ClusterCheck extends FileCheck {
   config?: ClusterFile;
+  /** Names of the nodes as written (also when the file has errors). */
+  nodeNames?: string[];
 }
 
 function checkCluster(src: SourceText): ClusterCheck {
@@ -401,10 +404,27 @@ function checkCluster(src: SourceText): ClusterCheck {
   const result: ClusterCheck = { file: src.file, lines: rep.lines, root, diagnostics: rep.diagnostics };
   if (!ok) return result;
   const value = buildValue(root, jsonSchemaFor('cluster'), [], rep, 'cluster');
+  const rawNodes = asRecord(value)?.nodes;
+  result.nodeNames = Array.isArray(rawNodes) ? rawNodes.map((n) => asRecord(n)?.name).filter((n): n is string => typeof n === 'string') : [];
   const config = runZod('cluster', clusterFileSchema, value, root, rep);
-  if (!config) return result;
+  if (!config) {
+    // Still check the nodes that are valid on their own, so one bad node hides nothing else.
+    if (Array.isArray(rawNodes)) {
+      const ok: [NodeConfig, number][] = [];
+      rawNodes.forEach((raw, i) => {
+        const r = nodeSchema.safeParse(raw);
+        if (r.success) ok.push([r.data, i]);
+      });
+      checkNodes(ok, root, rep);
+    }
+    return result;
+  }
   const errorsBefore = rep.diagnostics.filter((d) => d.severity === 'error').length;
-  checkNodes(config, root, rep);
+  checkNodes(
+    config.nodes.map((n, i) => [n, i]),
+    root,
+    rep,
+  );
   if (rep.diagnostics.filter((d) => d.severity === 'error').length === errorsBefore) result.config = config;
   return result;
 }
@@ -413,9 +433,9 @@ function fmtGb(n: number): string {
   return `${Number.isInteger(n) ? n : Number(n.toFixed(2))} GB`;
 }
 
-function checkNodes(config: ClusterFile, root: YNode | null, rep: Reporter): void {
+function checkNodes(nodes: [NodeConfig, number][], root: YNode | null, rep: Reporter): void {
   const seen = new Map<string, number>();
-  config.nodes.forEach((n, i) => {
+  nodes.forEach(([n, i]) => {
     const p: PathSeg[] = ['nodes', i];
     const first = seen.get(n.name);
     if (first !== undefined) {
@@ -452,7 +472,12 @@ interface InstanceEntry {
 }
 
 interface ExperimentCheck extends FileCheck {
+  /** Instances that are valid on their own. */
   entries?: InstanceEntry[];
+  /** Every instance_id written in the file (also of invalid instances). */
+  knownIds?: string[];
+  /** The whole file is valid. */
+  complete?: boolean;
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
@@ -466,22 +491,30 @@ function checkExperiment(src: SourceText): ExperimentCheck {
   const value = asRecord(buildValue(root, jsonSchemaFor('experiment'), [], rep, 'experiment')) ?? {};
   const isFile = getPair(root, 'instances') !== undefined;
   const entries: InstanceEntry[] = [];
+  const rawInstances = isFile ? (Array.isArray(value.instances) ? (value.instances as unknown[]) : []) : [value];
+  result.knownIds = rawInstances.map((r) => asRecord(r)?.instance_id).filter((id): id is string => typeof id === 'string');
   if (isFile) {
     const fileSchema = experimentFileSchema.options[0];
     const parsed = runZod('experiment', fileSchema, value, root, rep);
-    if (!parsed) return result;
-    const rawInstances = Array.isArray(value.instances) ? (value.instances as unknown[]) : [];
-    parsed.instances.forEach((inst, i) => {
-      entries.push({ instance: inst, path: ['instances', i], fileFailover: asRecord(value.failover), ownFailover: asRecord(asRecord(rawInstances[i])?.failover) });
-    });
-    if (parsed.instances.length === 0) rep.warning('no-instances', 'instances: is an empty list; add at least one instance with instance_id: and ram_gb:', keyOffsets(root, ['instances']));
+    if (parsed) {
+      parsed.instances.forEach((inst, i) => {
+        entries.push({ instance: inst, path: ['instances', i], fileFailover: asRecord(value.failover), ownFailover: asRecord(asRecord(rawInstances[i])?.failover) });
+      });
+      if (parsed.instances.length === 0) rep.warning('no-instances', 'instances: is an empty list; add at least one instance with instance_id: and ram_gb:', keyOffsets(root, ['instances']));
+    } else {
+      // Keep the instances that are valid on their own for the remaining checks.
+      rawInstances.forEach((raw, i) => {
+        const r = instanceSchema.safeParse(raw);
+        if (r.success) entries.push({ instance: r.data, path: ['instances', i], ownFailover: asRecord(asRecord(raw)?.failover) });
+      });
+    }
   } else {
     const parsed = runZod('experiment', instanceSchema, value, root, rep);
-    if (!parsed) return result;
-    entries.push({ instance: parsed, path: [], ownFailover: asRecord(value.failover) });
+    if (parsed) entries.push({ instance: parsed, path: [], ownFailover: asRecord(value.failover) });
   }
   checkInstancesLocal(entries, root, rep);
-  if (!hasErrors(rep.diagnostics)) result.entries = entries;
+  result.entries = entries;
+  result.complete = !hasErrors(rep.diagnostics);
   return result;
 }
 
@@ -521,7 +554,7 @@ export function validateClusterText(src: SourceText): { config?: ClusterFile; di
 /** Checks one experiment file on its own (ids in affinity etc. are checked by validateWorkspace). */
 export function validateExperimentText(src: SourceText): { instances?: InstanceConfig[]; diagnostics: Diagnostic[] } {
   const c = checkExperiment(src);
-  if (!c.entries) return { diagnostics: c.diagnostics };
+  if (!c.entries || !c.complete) return { diagnostics: c.diagnostics };
   return { instances: c.entries.map((e) => ({ ...e.instance, failover: mergeFailover(e.fileFailover, e.ownFailover) })), diagnostics: c.diagnostics };
 }
 
@@ -559,15 +592,17 @@ export function validateWorkspace(cluster: SourceText, experiments: SourceText[]
   }
   const reps = new Map<ExperimentCheck, Reporter>();
   for (const a of all) if (!reps.has(a.exp)) reps.set(a.exp, new Reporter(a.exp.file, a.exp.lines));
+  const knownIds = new Set<string>(byId.keys());
+  for (const exp of exps) for (const id of exp.knownIds ?? []) knownIds.add(id);
   const nodes = c.config?.nodes;
-  const nodeNames = nodes ? new Set(nodes.map((n) => n.name)) : undefined;
+  const nodeNames = c.nodeNames ? new Set(c.nodeNames) : undefined;
   for (const { exp, entry } of all) {
     const rep = reps.get(exp) as Reporter;
     const inst = entry.instance;
     for (const field of ['affinity', 'anti_affinity'] as const) {
       inst[field].forEach((id, k) => {
-        if (!byId.has(id)) {
-          const guess = suggest(id, [...byId.keys()]);
+        if (!knownIds.has(id)) {
+          const guess = suggest(id, [...knownIds]);
           rep.error(
             'unknown-instance',
             `${field} of instance ${inst.instance_id} names ${id}, which is not an instance in the loaded experiment files; ${guess ? `did you mean ${guess}?` : 'fix the id or load the file that defines it'}`,
