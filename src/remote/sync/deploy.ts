@@ -234,7 +234,17 @@ async function streamEntry(tar: Pack, header: { name: string; size: number; mode
       left -= bytesRead;
       const ok = entry.write(Buffer.from(buf.subarray(0, bytesRead)));
       onBytes(bytesRead, false);
-      if (!ok) await new Promise<void>((r) => entry.once('drain', () => r()));
+      if (!ok)
+        await new Promise<void>((r) => {
+          const done = () => {
+            entry.off('drain', done);
+            entry.off('close', done);
+            r();
+          };
+          entry.on('drain', done);
+          entry.on('close', done);
+        });
+      if (entry.destroyed) throw entryErr ?? new Error('deploy interrupted');
     }
     entry.end(Buffer.alloc(0));
     await done;

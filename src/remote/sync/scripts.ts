@@ -51,7 +51,8 @@ const MOVE_DIRS = 'for d; do find "$d" -maxdepth 1 ! -type d -exec sh -c "$CL_MV
  * Apply: stdin is a tar holding meta/{delete0,rmdirs0,manifest.json,paths0} and files/<path>.
  * It is unpacked into a staging folder next to the target (same filesystem), then removed files
  * are deleted, and every new file is renamed into place: a file is never visible half-written
- * under its final name. The manifest is renamed last. The staging folder is always removed.
+ * under its final name. The manifest is renamed last. The staging folder is removed on exit, and
+ * staging folders left by a killed deploy (their shell's pid is gone) are removed by the next one.
  */
 const APPLY = `
 D=$1; N=$2
@@ -60,8 +61,12 @@ fail() { echo "CLUSTERLAB_ERR $1" >&2; exit 1; }
 command -v tar >/dev/null 2>&1 || fail no_tar
 mkdir -p "$D/${DEPLOY_STATE_DIR}" || fail mkdir
 cd "$D" || fail cd
-find ${DEPLOY_STATE_DIR} -maxdepth 1 -name 'incoming.*' -mmin +60 -exec rm -rf {} + 2>/dev/null
-S="${DEPLOY_STATE_DIR}/incoming.$N"
+for old in ${DEPLOY_STATE_DIR}/incoming.*; do
+  [ -d "$old" ] || continue
+  p=\${old##*/incoming.}; p=\${p%%.*}
+  kill -0 "$p" 2>/dev/null || rm -rf "$old"
+done
+S="${DEPLOY_STATE_DIR}/incoming.$$.$N"
 rm -rf "$S" && mkdir "$S" || fail mkdir
 trap 'rm -rf "$CL_DEST/$S"' EXIT
 trap 'exit 1' HUP INT TERM PIPE

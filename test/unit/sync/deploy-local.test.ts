@@ -1,0 +1,20 @@
+// Deploy through LocalConnection (a `type: host` node in copy mode uses exactly this path).
+import { test, after } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalConnection } from '../../../src/remote/local';
+import { deployScenarios } from './scenarios';
+
+const root = mkdtempSync(join(tmpdir(), 'cl-deploy-local-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const conn = new LocalConnection('host');
+
+deployScenarios(test, {
+  conn: async () => conn,
+  dirs: (name) => {
+    const src = join(root, name, 'src');
+    mkdirSync(src, { recursive: true });
+    return { src, dst: join(root, name, 'dst with space') };
+  },
+});
