@@ -52,14 +52,15 @@ export function buildProbeScript(workDir: string): string {
     'fi',
     m('thermal'),
     'for z in /sys/class/thermal/thermal_zone*; do [ -r "$z/temp" ] && echo "$(cat "$z/type" 2>/dev/null || echo zone) $(cat "$z/temp" 2>/dev/null)"; done 2>/dev/null',
-    // ClusterLab's own runs: name, pid, whether the process is alive, exit code when written.
+    // ClusterLab's own runs: name, pid, whether the process is alive (kill -0, or /proc/PID for
+    // another user's process), exit code when written.
     m('runs'),
     'for r in "$W"/.clusterlab/runs/*/; do',
     '  [ -d "$r" ] || continue',
     '  n="${r%/}"; n="${n##*/}"',
     '  case "$n" in *[[:cntrl:]]*) continue;; esac',
     '  p=$(cat "$r/pid" 2>/dev/null); a=0',
-    '  case "$p" in ""|*[!0-9]*) p="";; *) kill -0 "$p" 2>/dev/null && a=1;; esac',
+    '  case "$p" in ""|*[!0-9]*) p="";; *) { kill -0 "$p" 2>/dev/null || [ -d "/proc/$p" ]; } && a=1;; esac',
     '  e=$(cat "$r/exit_code" 2>/dev/null | head -n 1)',
     String.raw`  printf 'run\t%s\t%s\t%s\t%s\n' "$n" "$p" "$a" "$e"`,
     'done',
