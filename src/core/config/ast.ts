@@ -57,7 +57,8 @@ function cleanParserMessage(code: string, raw: string): string {
   m = m.replace(/ at line \d+, column \d+:?$/, '').trim();
   if (code === 'TAB_AS_INDENT') return 'tabs are not allowed as indentation in YAML; indent with spaces instead';
   if (code === 'MISSING_CHAR' && /quote/i.test(m)) return `${m.replace(/^Missing closing "quote/, 'missing closing " quote').replace(/^Missing closing 'quote/, "missing closing ' quote")}: a quoted string is never closed; add the closing quote`;
-  if (code === 'BAD_INDENT') return `${lcFirst(m)}; indent with spaces so that keys of the same mapping start at the same column`;
+  if (code === 'BAD_INDENT' && !/flow/i.test(m)) return `${lcFirst(m)}; indent with spaces so that keys of the same mapping start at the same column`;
+  if (/flow (sequence|mapping)/i.test(m)) return `${lcFirst(m)}; close the [ or { with its matching ] or }`;
   const hint = SYNTAX_FIXES[code];
   return `YAML syntax error: ${lcFirst(m)}${hint && !m.toLowerCase().includes(hint) ? ` (${hint})` : ''}; fix the YAML syntax here`;
 }

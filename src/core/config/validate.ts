@@ -234,9 +234,9 @@ function subjectOf(root: YNode | null, path: readonly PathSeg[]): string {
 
 function keyLabel(path: readonly PathSeg[]): string {
   const last = path[path.length - 1];
-  if (typeof last === 'number') return `${String(path[path.length - 2] ?? 'list')} entry ${last + 1}`;
-  if (path.length >= 2 && (path[0] === 'cluster' || path[0] === 'placement' || path[0] === 'deploy' || path[0] === 'run' || path[0] === 'health' || path[0] === 'failover' || path[path.length - 2] === 'failover' || path[path.length - 2] === 'weights'))
-    return path.filter((s) => typeof s === 'string' && !(typeof path[path.indexOf(s) + 1] === 'number')).slice(-2).join('.');
+  const prev = path[path.length - 2];
+  if (typeof last === 'number') return `${String(prev ?? 'list')} entry ${last + 1}`;
+  if (typeof prev === 'string') return `${prev}.${String(last)}`;
   return String(last ?? 'file');
 }
 
@@ -291,6 +291,7 @@ function isGenericMessage(m: string): boolean {
 function issueToDiagnostic(kind: ConfigKind, root: YNode | null, issue: ZodIssueLike, rep: Reporter, pathPrefix: readonly PathSeg[] = []): void {
   const path: PathSeg[] = [...pathPrefix, ...issue.path.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number')];
   const key = keyLabel(path);
+  const leaf = typeof path[path.length - 1] === 'string' ? String(path[path.length - 1]) : key;
   const who = subjectOf(root, path);
   const s = fieldSchema(kind, root, path);
   const loc = locate(root, path);
@@ -298,22 +299,24 @@ function issueToDiagnostic(kind: ConfigKind, root: YNode | null, issue: ZodIssue
   switch (issue.code) {
     case 'invalid_type': {
       if (!exists) {
-        const ex = exampleOf(key, s);
-        rep.error('missing-key', `missing required key ${key}${who}; add ${ex ? ex.slice(7) : `${key}: …`}${s?.description ? ` (${s.description.replace(/\.$/, '')})` : ''}`, missingOffsets(root, path));
+        const ex = exampleOf(leaf, s);
+        const isBlock = s !== undefined && branches(s).some((b) => b.type === 'object');
+        const under = path.length > 1 && typeof path[path.length - 2] === 'string' ? ` under ${String(path[path.length - 2])}:` : '';
+        rep.error('missing-key', `missing required key ${key}${who}; add ${ex ? ex.slice(7) : isBlock ? `${leaf}: with its keys indented below it` : `${leaf}: …`}${under}${s?.description ? ` (${s.description.replace(/\.$/, '')})` : ''}`, missingOffsets(root, path));
         return;
       }
       const actual = loc.node;
       if (!actual) {
-        rep.error('missing-value', `${key}${who} has no value; give it ${EXPECTED_TEXT[issue.expected ?? ''] ?? 'a value'}${exampleOf(key, s)}`, valueOffsets(root, path));
+        rep.error('missing-value', `${key}${who} has no value; give it ${EXPECTED_TEXT[issue.expected ?? ''] ?? 'a value'}${exampleOf(leaf, s)}`, valueOffsets(root, path));
         return;
       }
       const exp = issue.expected ?? '';
       const expectedText = issue.format === 'safeint' ? 'a whole number' : (EXPECTED_TEXT[exp] ?? exp);
       if (issue.format === 'safeint') {
-        rep.error('type', `${key}${who} must be a whole number, not ${describeActual(actual)}; ${fixForType('int', key, s)}`, actual.range);
+        rep.error('type', `${key}${who} must be a whole number, not ${describeActual(actual)}; ${fixForType('int', leaf, s)}`, actual.range);
         return;
       }
-      rep.error('type', `${key}${who} must be ${expectedText}, not ${describeActual(actual)}; ${fixForType(exp, key, s)}`, actual.range);
+      rep.error('type', `${key}${who} must be ${expectedText}, not ${describeActual(actual)}; ${fixForType(exp, leaf, s)}`, actual.range);
       return;
     }
     case 'invalid_value': {
@@ -332,7 +335,7 @@ function issueToDiagnostic(kind: ConfigKind, root: YNode | null, issue: ZodIssue
     case 'too_big': {
       const actual = loc.node;
       const base = isGenericMessage(issue.message) ? boundMessage(key, issue) : issue.message.replace(new RegExp(`^${escapeRe(String(path[path.length - 1] ?? ''))}\\b`), key);
-      const hint = s?.['x-hint'] ? `; ${s['x-hint']}` : exampleOf(key, s) ? `; fix the value${exampleOf(key, s)}` : '';
+      const hint = s?.['x-hint'] ? `; ${s['x-hint']}` : exampleOf(leaf, s) ? `; fix the value${exampleOf(leaf, s)}` : '';
       const withWho = who ? base.replace(key, `${key}${who}`) : base;
       rep.error('range', `${withWho}${actual && actual.kind === 'scalar' ? ` (it is ${String(actual.value)})` : ''}${hint}`, valueOffsets(root, path));
       return;
