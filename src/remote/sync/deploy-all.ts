@@ -53,7 +53,7 @@ export async function deployAll(targets: readonly DeployTarget[], pool: Connecti
     }
     let conn: NodeConnection;
     try {
-      conn = t.node.type === 'host' ? new LocalConnection(name) : await pool.get(t.node);
+      conn = t.node.type === 'host' ? new LocalConnection(name, { rootDir: sourceDir }) : await pool.get(t.node);
     } catch (e) {
       return failed(name, e);
     }
