@@ -234,8 +234,13 @@ export class SshConnection implements NodeConnection {
           finish(() => reject(new ConnectionError('timeout', this.node, `command did not finish within ${opts.timeoutMs} ms`, 'It was stopped; raise the timeout or check the node')));
         }, opts.timeoutMs);
       }
-      try {
-        this.client.exec(command, (e, ch) => {
+      let openAttempts = 0;
+      const open = () => this.client.exec(command, (e, ch) => {
+          if (e && !this.closed && !settled && /open failed/i.test(e.message) && openAttempts++ < 8) {
+            // sshd frees a session slot a moment after the channel closes: retry shortly
+            setTimeout(open, 10 * openAttempts);
+            return;
+          }
           if (e) {
             return finish(() =>
               reject(this.closed ? this.lost() : new ConnectionError('command_failed', this.node, `could not open a session channel: ${e.message}`, 'The node refused a new session (sshd MaxSessions?); retry')),
@@ -262,6 +267,8 @@ export class SshConnection implements NodeConnection {
           });
           writeStdin(ch, opts.stdin);
         });
+      try {
+        open();
       } catch (e) {
         finish(() => reject(this.closed ? this.lost() : new ConnectionError('disconnected', this.node, `cannot run a command: ${e instanceof Error ? e.message : String(e)}`, 'Retry; the connection is re-opened on the next use')));
       }
