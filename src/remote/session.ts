@@ -201,6 +201,7 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
         command_template: plan.template,
         env: plan.env,
         config_hash: configHash,
+        instance_config: instance,
         ...git,
         ...(decision ? { placement: decision } : {}),
         ...(cfgPath !== undefined ? { experiment_config_path: cfgPath } : {}),

@@ -37,7 +37,13 @@ export function deploySourceDir(cluster: ClusterFile, clusterDir: string): strin
  */
 export function nodeWorkDir(cluster: ClusterFile, node: NodeConfig, clusterDir: string): string {
   if (node.type === 'host' && (cluster.deploy?.host_mode ?? 'in_place') === 'in_place') return deploySourceDir(cluster, clusterDir);
-  return node.remote_work_dir ?? (node.type === 'host' ? deploySourceDir(cluster, clusterDir) : DEFAULT_REMOTE_WORK_DIR);
+  if (node.type === 'host') {
+    const w = node.remote_work_dir;
+    // Relative to the deploy source, as deploy does for host copies.
+    if (!w) return deploySourceDir(cluster, clusterDir);
+    return w.startsWith('~') || w.startsWith('/') ? w : normalizePosix(joinPosix(deploySourceDir(cluster, clusterDir), w));
+  }
+  return node.remote_work_dir ?? DEFAULT_REMOTE_WORK_DIR;
 }
 
 /**

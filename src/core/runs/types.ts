@@ -1,3 +1,4 @@
+import type { InstanceConfig } from '../config/schema';
 // The run model: one record per started instance, kept in .clusterlab/runs/ by the caller.
 export const RUN_STATUSES = ['planned', 'deploying', 'starting', 'running', 'exited', 'failed', 'crashed', 'stopped', 'lost'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -81,4 +82,6 @@ export interface RunRecordExtras {
   command_template?: string;
   /** Experiment config path given to the command. */
   experiment_config_path?: string;
+  /** The instance as configured when it started (placement counts live runs with it). */
+  instance_config?: InstanceConfig;
 }
