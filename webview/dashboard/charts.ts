@@ -64,7 +64,7 @@ export class NodeChart {
       {
         width: Math.max(200, this.host.clientWidth),
         height: 150,
-        scales: { x: { time: true }, y: { range: [0, 100] } },
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(100, Math.ceil((max ?? 0) / 50) * 50)] } },
         axes: [axis(''), { ...axis('%'), size: 44 }],
         series,
         legend: { live: true },

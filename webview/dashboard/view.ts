@@ -227,8 +227,14 @@ export class InstanceTable {
       const c = r.cells;
       setText(c[0]!, data.instance_id);
       setText(c[1]!, data.node);
-      setText(c[2]!, data.status);
-      c[2]!.className = `run-status run-${data.status}`;
+      let st = c[2]!.firstElementChild as HTMLElement | null;
+      if (!st) {
+        st = el('span');
+        st.dataset.field = 'run-status';
+        c[2]!.append(st);
+      }
+      setText(st, data.status);
+      st.className = `run-status run-${data.status}`;
       setText(c[4]!, data.exit_code === undefined ? '–' : String(data.exit_code));
       setText(c[5]!, String(data.restarts));
       if (this.body.children[i] !== r.row) this.body.insertBefore(r.row, this.body.children[i] ?? null);
