@@ -225,6 +225,8 @@ async function streamEntry(tar: Pack, header: { name: string; size: number; mode
     const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     done.catch((e: Error) => (entryErr = e));
     const entry = tar.entry(header, (err) => (err ? settle?.reject(err) : settle?.resolve()));
+    // A destroyed tar never calls back: settle on close too (resolve/reject only count once).
+    entry.on('close', () => settle?.reject(new Error('deploy interrupted')));
     let left = header.size;
     const buf = Buffer.alloc(1 << 20);
     while (left > 0) {
@@ -269,7 +271,7 @@ export function nodeFailure(node: string, dir: string, step: 'scan' | 'apply', c
   const tail = detail ? ` (${detail})` : '';
   if (/CLUSTERLAB_ERR no_tar/.test(stderr) || (code === 127 && /tar/.test(stderr)))
     return new ClusterLabError('deploy.no_tar', `cannot deploy to ${dir}: tar is not installed on the node`, 'Install tar on the node (e.g. sudo apt install tar)', where);
-  if (/No space left on device|Disk quota exceeded/i.test(stderr))
+  if (/No space left on device|Disk quota exceeded|Wrote only \d+ of \d+ bytes/i.test(stderr))
     return new ClusterLabError('deploy.disk_full', `the disk holding ${dir} is full${tail}`, `Free space in ${dir} (check with df -h ${dir}) and deploy again; files already in place are unchanged`, where);
   if (/Permission denied|Read-only file system|Operation not permitted/i.test(stderr))
     return new ClusterLabError('deploy.permission', `cannot write to ${dir}${tail}`, `Make ${dir} writable by the SSH user, or set remote_work_dir to a folder it owns`, where);
