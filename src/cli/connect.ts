@@ -92,13 +92,6 @@ export function poolFromFlags(io: CliIO, values: ParsedValues, rootDir: string, 
   const passphrases = new Map<string, Promise<string | undefined>>();
   const options: ConnectionPoolOptions = {
     localRootDir: rootDir,
-    confirmHostKey: async (node, host, fingerprint, keyType) => {
-      if (acceptNew) {
-        io.err(`clusterlab: node ${node}: accepted new host key for ${host} (${keyType} ${fingerprint}) and recorded it in known_hosts\n`);
-        return true;
-      }
-      return serial(() => promptYesNo(io, `node ${node}: the host key of ${host} is not known.\n  ${keyType} key fingerprint is ${fingerprint}\nAccept it and record it in known_hosts? [y/N] `));
-    },
     passphrase: (node, keyPath) => {
       const fromEnv = io.env.CLUSTERLAB_SSH_PASSPHRASE;
       if (fromEnv !== undefined && fromEnv !== '') return Promise.resolve(fromEnv);
@@ -110,9 +103,19 @@ export function poolFromFlags(io: CliIO, values: ParsedValues, rootDir: string, 
       return p;
     },
     ...(io.env.CLUSTERLAB_DEBUG ? { log: (line: string) => io.err(`clusterlab: ${line}\n`) } : {}),
-    ...extra,
   };
+  // Without the flag and without a terminal to ask on, unknown keys are refused with OpenSSH's
+  // advice (no confirmHostKey at all gives the "host key unknown ... --accept-new-host-keys" message).
+  if (acceptNew || (io.interactive && process.stdin.isTTY)) {
+    options.confirmHostKey = async (node, host, fingerprint, keyType) => {
+      if (acceptNew) {
+        io.err(`clusterlab: node ${node}: accepted new host key for ${host} (${keyType} ${fingerprint}) and recorded it in known_hosts\n`);
+        return true;
+      }
+      return serial(() => promptYesNo(io, `node ${node}: the host key of ${host} is not known.\n  ${keyType} key fingerprint is ${fingerprint}\nAccept it and record it in known_hosts? [y/N] `));
+    };
+  }
   if (knownHosts) options.knownHostsPath = resolve(io.cwd, knownHosts);
   if (sshConfig) options.sshConfigPath = resolve(io.cwd, sshConfig);
-  return new ConnectionPool(options);
+  return new ConnectionPool({ ...options, ...extra });
 }
