@@ -27,7 +27,10 @@ const instArb = fc.record({
   anti: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 2 }),
 });
 
-function build(nodes: fc.infer<typeof nodeArb>[], insts: fc.infer<typeof instArb>[], pinSeed: number[]): PlacementInput {
+type NodeGen = typeof nodeArb extends fc.Arbitrary<infer T> ? T : never;
+type InstGen = typeof instArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(nodes: NodeGen[], insts: InstGen[], pinSeed: number[]): PlacementInput {
   const ns = nodes.map((n, k) => node({ name: `n${k}`, ram_gb: n.ram, reserved_ram_gb: Math.min(n.reserve, n.ram - 1), gpu: n.gpu, ...(n.gpu && n.gpuMem ? { gpu_memory_gb: n.gpuMem } : {}), max_instances: n.max }));
   const ids = insts.map((_, k) => `i${k}`);
   const is = insts.map((i, k) =>
