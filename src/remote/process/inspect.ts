@@ -5,6 +5,9 @@ import { isSafeRunId } from '../../core/runs/ids';
 import type { ObservedRun } from '../../core/runs/types';
 import type { NodeConnection } from '../connection';
 
+/** Sets $live (space-separated process groups with a non-zombie member) and $psok. */
+export const LIVE_GROUPS = 'psok=1; live=$(ps -e -o pgid=,stat= 2>/dev/null | awk \'$2 !~ /^Z/ {printf "%s ", $1}\') || psok=0; [ -n "$live" ] || psok=0';
+
 /** The shell loop that prints one tab-separated line per run directory. */
 export function inspectScript(remoteWorkDir: string, runIds?: readonly string[]): string {
   const base = `${remoteWorkDir.replace(/\/+$/, '') || '/'}/.clusterlab/runs`;
@@ -12,15 +15,17 @@ export function inspectScript(remoteWorkDir: string, runIds?: readonly string[])
   return [
     `base=${q(base)}`,
     ids ? `set -- ${ids.map((i) => q(i)).join(' ')}` : 'set --; for x in "$base"/*/; do [ -d "$x" ] && set -- "$@" "$(basename "$x")"; done',
+    LIVE_GROUPS,
     'for id in "$@"; do',
     '  d="$base/$id"',
     '  if [ ! -d "$d" ]; then printf "%s\\tabsent\\n" "$id"; continue; fi',
     '  pid=$(cat "$d/pid" 2>/dev/null); pgid=$(cat "$d/pgid" 2>/dev/null); ec=$(cat "$d/exit_code" 2>/dev/null)',
     '  sa=$(cat "$d/started_at" 2>/dev/null); ea=$(cat "$d/ended_at" 2>/dev/null); inst=$(head -c 4096 "$d/instance_id" 2>/dev/null | tr "\\t\\n" "  ")',
+    // Alive = some process of the run's group that is not a zombie (a zombie is dead; where init
+    // does not reap, `kill -0` would still find it).
     '  alive=0',
-    // The pid counts only while it still belongs to the run's session (guards against pid reuse).
-    '  if [ -n "$pid" ] && [ "$pid" != 0 ] && kill -0 "$pid" 2>/dev/null; then s=$(ps -o sid= -p "$pid" 2>/dev/null | tr -d " "); if [ -z "$s" ] || [ "$s" = "$pgid" ]; then alive=1; fi; fi',
-    '  if [ $alive = 0 ] && [ -z "$ec" ] && [ -n "$pgid" ] && kill -0 -- "-$pgid" 2>/dev/null; then alive=1; fi',
+    '  if [ -n "$pgid" ]; then case " $live " in *" $pgid "*) alive=1;; esac; fi',
+    '  if [ "$psok" = 0 ] && [ -n "$pgid" ] && kill -0 -- "-$pgid" 2>/dev/null; then alive=1; fi',
     '  printf "%s\\tpresent\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n" "$id" "$pid" "$pgid" "$alive" "$ec" "$sa" "$ea" "$inst"',
     'done',
   ].join('\n');

@@ -1,6 +1,7 @@
 // Stop a run: SIGTERM to its whole process group, wait up to the grace period, then SIGKILL.
 // Children the experiment started (same group) go with it.
 import { q } from '../../core/shell';
+import { LIVE_GROUPS } from './inspect';
 import type { NodeConnection } from '../connection';
 
 export type StopOutcome = 'terminated' | 'killed' | 'not_running';
@@ -16,10 +17,12 @@ export function stopScript(runDir: string, graceSeconds: number): string {
   return [
     `d=${q(runDir)}; lim=${ticks}`,
     'g=$(cat "$d/pgid" 2>/dev/null)',
-    'if [ -z "$g" ] || ! kill -0 -- "-$g" 2>/dev/null; then echo not_running; cat "$d/exit_code" 2>/dev/null; exit 0; fi',
+    // Group alive = a member that is not a zombie (zombies linger where init does not reap).
+    `up() { ${LIVE_GROUPS}; if [ "$psok" = 1 ]; then case " $live " in *" $g "*) return 0;; esac; return 1; fi; kill -0 -- "-$g" 2>/dev/null; }`,
+    'if [ -z "$g" ] || ! up; then echo not_running; cat "$d/exit_code" 2>/dev/null; exit 0; fi',
     'kill -TERM -- "-$g" 2>/dev/null',
-    'n=0; while kill -0 -- "-$g" 2>/dev/null && [ $n -lt $lim ]; do sleep 0.1; n=$((n+1)); done',
-    'if kill -0 -- "-$g" 2>/dev/null; then kill -KILL -- "-$g" 2>/dev/null; sleep 0.1; echo killed; else echo terminated; fi',
+    'n=0; while up && [ $n -lt $lim ]; do sleep 0.1; n=$((n+1)); done',
+    'if up; then kill -KILL -- "-$g" 2>/dev/null; n=0; while up && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done; echo killed; else echo terminated; fi',
     'cat "$d/exit_code" 2>/dev/null; exit 0',
   ].join('\n');
 }
