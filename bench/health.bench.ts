@@ -1,0 +1,123 @@
+// Health check of 10 nodes in network namespaces at 20 ms RTT (harness relay), against
+// parallel-ssh (Debian pssh) running the same probe script through OpenSSH, in the same run.
+//   targets: cold check of all 10 <= 1.3x one node's cold check, and <= 0.7x parallel-ssh;
+//            warm check <= 3 RTT + the probe's own time.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchContext } from './run';
+import { startSshNodes } from '../test/harness/sshNodes';
+import { ConnectionPool } from '../src/remote/pool';
+import { checkAll } from '../src/remote/healthCheck';
+import { buildProbeScript, probeCommand } from '../src/remote/probe';
+
+const RTT_MS = 20;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function timeIt(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+export default async function bench(ctx: BenchContext): Promise<void> {
+  const cluster = await startSshNodes({ count: 10, namespaces: true, relayDelayMs: RTT_MS / 2 });
+  const tmp = mkdtempSync(join(tmpdir(), 'clusterlab-bench-health-'));
+  const env = { ...process.env, SSH_AUTH_SOCK: '' };
+  try {
+    const nodes = cluster.nodes.map((n) => cluster.nodeConfig(n, { remote_work_dir: '~' }));
+    const opts = { timeoutMs: 15000, concurrency: 16 };
+    const check = async (pool: ConnectionPool, ns = nodes) => {
+      const r = await checkAll(ns, pool, opts);
+      const bad = r.filter((h) => h.status !== 'healthy');
+      if (bad.length) throw new Error(`unexpected: ${bad.map((h) => `${h.name} ${h.status} ${h.reason}`).join('; ')}`);
+    };
+
+    // Warm-up of the machine (sshd, page cache), not counted.
+    {
+      const p = new ConnectionPool(cluster.poolOptions());
+      await check(p);
+      await p.closeAll();
+    }
+    const ROUNDS = 5;
+    const oneCold: number[] = [];
+    const allCold: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const p1 = new ConnectionPool(cluster.poolOptions());
+      oneCold.push(await timeIt(() => check(p1, [nodes[i % nodes.length]!])));
+      await p1.closeAll();
+      const p10 = new ConnectionPool(cluster.poolOptions());
+      allCold.push(await timeIt(() => check(p10)));
+      await p10.closeAll();
+    }
+    const pool = new ConnectionPool(cluster.poolOptions());
+    await check(pool);
+    const warm: number[] = [];
+    for (let i = 0; i < 10; i++) warm.push(await timeIt(() => check(pool)));
+
+    // The probe's own time: the same script run locally.
+    const script = buildProbeScript('~');
+    const own: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      spawnSync('sh', ['-c', script]);
+      own.push(performance.now() - t);
+    }
+
+    // The same, 10 scripts at once on this machine (the 10 nodes share its cores).
+    const own10: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await Promise.all(nodes.map(() => new Promise<void>((res) => spawn('sh', ['-c', script], { stdio: 'ignore' }).on('close', () => res()))));
+      own10.push(performance.now() - t);
+    }
+
+    // Single warm exec through the pool vs ssh with ControlMaster.
+    const conn = await pool.get(nodes[0]!);
+    const warmExec: number[] = [];
+    for (let i = 0; i < 10; i++) warmExec.push(await timeIt(() => conn.exec('true')));
+    await pool.closeAll();
+
+    const sshBase = ['-F', cluster.sshConfigPath, '-o', `UserKnownHostsFile=${cluster.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
+    const cm = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(tmp, 'cm-%C')}`, '-o', 'ControlPersist=60'];
+    spawnSync('ssh', [...sshBase, ...cm, nodes[0]!.name, 'true'], { env });
+    const cmExec: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      const r = spawnSync('ssh', [...sshBase, ...cm, cluster.nodes[0]!.name, 'true'], { env });
+      if (r.status !== 0) throw new Error(`ssh ControlMaster failed: ${r.stderr.toString()}`);
+      cmExec.push(performance.now() - t);
+    }
+    spawnSync('ssh', [...sshBase, ...cm, '-O', 'exit', cluster.nodes[0]!.name], { env });
+
+    // parallel-ssh with the same probe command.
+    const hosts = join(tmp, 'hosts');
+    writeFileSync(hosts, cluster.nodes.map((n) => n.name).join('\n') + '\n');
+    const psshArgs = ['-h', hosts, '-p', '32', '-t', '30', '-x', sshBase.join(' '), '-o', join(tmp, 'out'), probeCommand('~')];
+    const pssh: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      const r = spawnSync('parallel-ssh', psshArgs, { env });
+      if (r.status !== 0) throw new Error(`parallel-ssh failed: ${r.stdout.toString()}${r.stderr.toString()}`);
+      pssh.push(performance.now() - t);
+    }
+
+    const one = median(oneCold);
+    const all = median(allCold);
+    const w = median(warm);
+    const probeOwn = median(own);
+    const ps = median(pssh);
+    ctx.report('cold check, 1 node (20 ms RTT)', one, 'ms');
+    ctx.report('cold check, 10 nodes (20 ms RTT)', all, 'ms', `${(all / one).toFixed(2)}x one node (target <= 1.3x)`);
+    ctx.report('parallel-ssh, same probe, 10 nodes', ps, 'ms', `clusterlab ${(all / ps).toFixed(2)}x parallel-ssh (target <= 0.7x)`);
+    const probe10 = median(own10);
+    ctx.report('warm check, 10 nodes', w, 'ms', `target <= 3 RTT + probe (10 at once here) = ${(3 * RTT_MS + probe10).toFixed(0)} ms`);
+    ctx.report('probe script own time, 1 (local sh)', probeOwn, 'ms');
+    ctx.report('probe script own time, 10 at once (local sh)', probe10, 'ms');
+    ctx.report('warm exec `true` (pooled ssh2)', median(warmExec), 'ms', `ssh ControlMaster: ${median(cmExec).toFixed(1)} ms`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    await cluster.stop();
+  }
+}
