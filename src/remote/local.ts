@@ -91,6 +91,20 @@ export class LocalConnection implements NodeConnection {
 
   async readFile(path: string, opts: { offset?: number; length?: number } = {}): Promise<Buffer> {
     const p = this.abs(path);
+    try {
+      return await this.readRange(p, opts);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') {
+        const err = new ConnectionError('command_failed', this.node, `cannot read ${path}: no such file`, 'Check the path');
+        (err as ConnectionError & { code?: string }).code = 'ENOENT';
+        throw err;
+      }
+      throw new ConnectionError('command_failed', this.node, `cannot read ${path}: ${(e as Error).message}`, 'Check the file permissions');
+    }
+  }
+
+  private async readRange(p: string, opts: { offset?: number; length?: number }): Promise<Buffer> {
     if (opts.offset === undefined && opts.length === undefined) return fsp.readFile(p);
     const fh = await fsp.open(p, 'r');
     try {
