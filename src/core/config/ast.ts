@@ -1,5 +1,6 @@
 // A small syntax tree of a config file with source offsets, built from the `yaml` parser's
 // document. Validation, hover and completion work on it; positions come from its offsets.
+import { fastParse } from './fastParse';
 import { parseDocument, isMap, isSeq, isScalar, isAlias, isPair, type Node as YamlNode, type Document } from 'yaml';
 
 export type Offsets = [start: number, end: number];
@@ -74,6 +75,13 @@ function rangeOf(n: YamlNode | null | undefined, fallback: number): Offsets {
 
 /** Parses YAML (or JSON, which is YAML) into a YNode tree; never throws. */
 export function parseSource(text: string): ParsedSource {
+  const fast = fastParse(text);
+  if (fast !== undefined) return { root: fast, problems: [] };
+  return parseSourceWithYaml(text);
+}
+
+/** The full `yaml` parser path (also used for every file the fast path declines). */
+export function parseSourceWithYaml(text: string): ParsedSource {
   const problems: SyntaxProblem[] = [];
   let doc: Document.Parsed;
   try {
@@ -129,7 +137,7 @@ function convert(node: YamlNode | null | undefined, doc: Document.Parsed, proble
       const k = p.key as YamlNode | null;
       let key: string;
       if (k === null || k === undefined) key = '';
-      else if (isScalar(k)) key = k.value === null || k.value === undefined ? '' : String(k.value);
+      else if (isScalar(k)) key = typeof k.value === 'string' ? k.value : (k.source ?? (k.value === null || k.value === undefined ? '' : String(k.value)));
       else {
         problems.push({ code: 'complex-key', message: 'a key must be a plain name like ram_gb, not a list or mapping; check the indentation and the ":" after the key', range: rangeOf(k, range[0]) });
         continue;

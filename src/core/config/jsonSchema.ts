@@ -66,9 +66,16 @@ export function branches(s: JSONSchema): JSONSchema[] {
 }
 
 /** Object branches of a schema. */
+const objectBranchCache = new WeakMap<JSONSchema, JSONSchema[]>();
+
 export function objectBranches(s: JSONSchema | undefined): JSONSchema[] {
   if (!s) return [];
-  return branches(s).filter((b) => b.properties !== undefined || b.type === 'object');
+  let r = objectBranchCache.get(s);
+  if (!r) {
+    r = branches(s).filter((b) => b.properties !== undefined || b.type === 'object');
+    objectBranchCache.set(s, r);
+  }
+  return r;
 }
 
 /**
@@ -95,6 +102,7 @@ export function pickObjectBranch(s: JSONSchema | undefined, keys: readonly strin
 
 export function arrayItems(s: JSONSchema | undefined): JSONSchema | undefined {
   if (!s) return undefined;
+  if (s.items) return s.items;
   for (const b of branches(s)) if (b.items) return b.items;
   return undefined;
 }

@@ -138,8 +138,7 @@ function buildValue(node: YNode | null, schema: JSONSchema | undefined, path: Pa
     }
     return out;
   }
-  const keys = node.pairs.map((p) => p.key);
-  const obj = pickObjectBranch(schema, keys);
+  const obj = pickObjectBranch(schema, node.pairs.map((p) => p.key));
   const out: Record<string, unknown> = {};
   for (const p of node.pairs) {
     const sub = obj ? propertySchema(obj, p.key) : undefined;
@@ -599,6 +598,13 @@ export function validateWorkspace(cluster: SourceText, experiments: SourceText[]
   for (const exp of exps) for (const id of exp.knownIds ?? []) knownIds.add(id);
   const nodes = c.config?.nodes;
   const nodeNames = c.nodeNames ? new Set(c.nodeNames) : undefined;
+  // The most free RAM on any node and on any GPU node: most instances fit and need no more.
+  const capacity = nodes
+    ? nodes.reduce((acc, n) => {
+        const free = n.ram_gb - n.reserved_ram_gb;
+        return { any: Math.max(acc.any, free), gpu: n.gpu ? Math.max(acc.gpu, free) : acc.gpu };
+      }, { any: -Infinity, gpu: -Infinity })
+    : undefined;
   for (const { exp, entry } of all) {
     const rep = reps.get(exp) as Reporter;
     const inst = entry.instance;
@@ -623,7 +629,7 @@ export function validateWorkspace(cluster: SourceText, experiments: SourceText[]
       );
     }
     if (nodes) {
-      const why = whyUnplaceable(inst, nodes);
+      const why = capacity && inst.ram_gb <= (inst.gpu_required ? capacity.gpu : capacity.any) && inst.gpu_memory_gb === undefined && inst.cpu_cores === undefined ? undefined : whyUnplaceable(inst, nodes);
       if (why) rep.warning('unplaceable', `no node can hold ${inst.instance_id}: ${why}`, keyOffsets(exp.root, entry.path.length ? [...entry.path, 'instance_id'] : ['instance_id']));
     }
   }
@@ -633,8 +639,19 @@ export function validateWorkspace(cluster: SourceText, experiments: SourceText[]
   const instances: InstanceConfig[] = [];
   const instanceSource: Record<string, string> = {};
   const clusterFailover = asRecord(rawClusterFailover(c.root));
+  // Instances without their own failover share their file's merged policy (computed once).
+  const perFile = new Map<Record<string, unknown> | undefined, FailoverPolicy>();
   for (const { exp, entry } of all) {
-    instances.push({ ...entry.instance, failover: mergeFailover(clusterFailover, entry.fileFailover, entry.ownFailover) });
+    let failover: FailoverPolicy;
+    if (entry.ownFailover === undefined) {
+      let f = perFile.get(entry.fileFailover);
+      if (!f) {
+        f = mergeFailover(clusterFailover, entry.fileFailover);
+        perFile.set(entry.fileFailover, f);
+      }
+      failover = { ...f };
+    } else failover = mergeFailover(clusterFailover, entry.fileFailover, entry.ownFailover);
+    instances.push({ ...entry.instance, failover });
     instanceSource[entry.instance.instance_id] = exp.file;
   }
   return { model: { cluster: c.config, clusterFile: cluster.file, instances, instanceSource }, diagnostics };
