@@ -15,7 +15,7 @@ export interface ExecOptions {
 }
 
 export interface ExecResult {
-  /** Exit code; null when the command was killed by a signal or the connection dropped. */
+  /** Exit code; null when the command was killed by a signal. (A connection lost during the command rejects with ConnectionError kind `disconnected`.) */
   code: number | null;
   signal?: string;
   stdout: Buffer;
