@@ -36,8 +36,8 @@ export function violations(model: Model, s: State, i: number, n: number): string
   if (st === 'unavailable') out.push('node is unavailable');
   else if (st === 'maintenance') out.push('node is in maintenance');
   if (cnt + 1 > model.maxInst[n]!) {
-    const on: number[] = [];
-    for (let j = 0; j < model.inst.length; j++) if (j !== i && s.at[j]! === n) on.push(j);
+    // Names only for small nodes: listing 100 ids helps nobody and costs time on big plans.
+    const on = cnt <= 4 ? s.members[n]!.filter((j) => j !== i).sort((a, b) => a - b) : [];
     out.push(`full: ${cnt}/${model.maxInst[n]!} instances (max_instances)${on.length ? ` already placed: ${names(model, on)}` : ''}`);
   }
   if (ramUsed + model.ram[i]! > model.ramCap[n]! + EPS) {

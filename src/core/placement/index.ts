@@ -1,6 +1,6 @@
 // Placement: pure engine, used by `clusterlab plan`, `clusterlab report` and the extension.
 export * from './types';
-export { plan, evaluateAssignment, checkHardConstraints, scoreNode, type Assignment } from './plan';
+export { plan, type PlanOptions, evaluateAssignment, checkHardConstraints, scoreNode, type Assignment } from './plan';
 export { explain } from './format';
 export { parsePlacementSpec, type SpecError, type SpecResult } from './spec';
 export { parseHealthInput, type HealthInput, type HealthInputResult } from './healthInput';

@@ -23,7 +23,12 @@ function baseState(model: Model): State {
   return s;
 }
 
-export function plan(input: PlacementInput, opts: SearchOptions = {}): PlanResult {
+export interface PlanOptions extends SearchOptions {
+  /** Build `explanations` (every instance x every node). Default true; unplaced reasons are always built. */
+  explanations?: boolean;
+}
+
+export function plan(input: PlacementInput, opts: PlanOptions = {}): PlanResult {
   const model = buildModel(input);
   const base = baseState(model);
   const N = model.inst.length;
@@ -53,10 +58,10 @@ export function plan(input: PlacementInput, opts: SearchOptions = {}): PlanResul
       }
     }
   }
-  return buildResult(model, s, pinned, pinErrors, r.exact);
+  return buildResult(model, s, pinned, pinErrors, r.exact, opts.explanations ?? true);
 }
 
-function buildResult(model: Model, s: State, pinned: Set<number>, pinErrors: NonNullable<PlanResult['pin_errors']>, exact: boolean): PlanResult {
+function buildResult(model: Model, s: State, pinned: Set<number>, pinErrors: NonNullable<PlanResult['pin_errors']>, exact: boolean, withExplanations: boolean): PlanResult {
   const placements: Placement[] = [];
   const unplaced: Unplaced[] = [];
   const explanations: InstanceExplanation[] = [];
@@ -67,6 +72,7 @@ function buildResult(model: Model, s: State, pinned: Set<number>, pinErrors: Non
     const options: NodeOption[] = [];
     const reasons: Record<string, string> = {};
     for (let n = 0; n < model.nodes.length; n++) {
+      if (!withExplanations && at >= 0 && n !== at) continue;
       const name = model.nodes[n]!.name;
       const v = n === at ? [] : violations(model, s, i, n);
       if (v.length) {
@@ -79,7 +85,7 @@ function buildResult(model: Model, s: State, pinned: Set<number>, pinErrors: Non
       if (sc.factor !== 1) opt.penalty = round2(sc.raw - sc.score);
       options.push(opt);
       // Only reachable if the search stopped early; say so rather than leave a node out.
-      reasons[name] = `possible (score ${round2(sc.score)}) but not chosen: the search budget ran out`;
+      if (at < 0) reasons[name] = `possible (score ${round2(sc.score)}) but not chosen: the search budget ran out`;
       if (n === at) {
         const p: Placement = { instance_id: id, node: name, score: round2(sc.score), breakdown: roundBreakdown(sc.breakdown) };
         if (pinned.has(i)) p.manual = true;
@@ -88,7 +94,7 @@ function buildResult(model: Model, s: State, pinned: Set<number>, pinErrors: Non
         total += sc.score;
       }
     }
-    explanations.push({ instance_id: id, chosen: at >= 0 ? model.nodes[at]!.name : undefined, options });
+    if (withExplanations) explanations.push({ instance_id: id, chosen: at >= 0 ? model.nodes[at]!.name : undefined, options });
     if (at < 0) unplaced.push({ instance_id: id, reasons });
   }
   const result: PlanResult = { placements, unplaced, explanations, total_score: round2(total), exact };

@@ -23,28 +23,36 @@ export interface SearchResult {
 }
 
 const DEFAULT_EXACT_BUDGET = 4_000_000;
-const DEFAULT_LOCAL_BUDGET = 400_000;
+const DEFAULT_LOCAL_BUDGET = 8_000;
+/** Above this many instances x nodes the greedy ranks nodes by the instance's own score only. */
+const CHEAP_RANK_CELLS = 20_000;
 /** Largest instances x nodes for which the exact search runs. */
 export const EXACT_MAX_CELLS = 2_000;
 
 /** Objective change (placed, degraded, total) of moving i from its node to `to` (-1 = unplace). */
+const stamp: { mark: Int32Array; gen: number; list: number[] } = { mark: new Int32Array(0), gen: 0, list: [] };
 function moveDelta(model: Model, s: State, i: number, to: number): Objective {
   const from = s.at[i]!;
-  const affected = new Set<number>();
+  if (stamp.mark.length < model.inst.length) stamp.mark = new Int32Array(model.inst.length);
+  const gen = ++stamp.gen;
+  const list = stamp.list;
+  list.length = 0;
   const add = (j: number) => {
-    if (j >= model.existingCount && s.at[j]! >= 0) affected.add(j);
+    if (j >= model.existingCount && stamp.mark[j] !== gen) {
+      stamp.mark[j] = gen;
+      list.push(j);
+    }
   };
   if (from >= 0) for (const j of s.members[from]!) add(j);
   if (to >= 0) for (const j of s.members[to]!) add(j);
-  for (const j of model.aff[i]!) add(j);
+  for (const j of model.aff[i]!) if (s.at[j]! >= 0) add(j);
   add(i);
   let before = 0;
-  for (const j of affected) before += scoreOf(model, s, j);
+  for (const j of list) before += scoreOf(model, s, j);
   if (from >= 0) s.unassign(i);
   if (to >= 0) s.assign(i, to);
   let after = 0;
-  for (const j of affected) after += scoreOf(model, s, j);
-  if (to >= 0 && !affected.has(i)) after += scoreOf(model, s, i);
+  for (const j of list) after += scoreOf(model, s, j);
   if (to >= 0) s.unassign(i);
   if (from >= 0) s.assign(i, from);
   const countOf = (n: number) => (n >= 0 ? 1 : 0);
@@ -52,8 +60,23 @@ function moveDelta(model: Model, s: State, i: number, to: number): Objective {
   return { placed: countOf(to) - countOf(from), degraded: degOf(to) - degOf(from), total: after - before };
 }
 
+/** Score i alone would get on n (others unchanged): a cheap proxy for the marginal objective. */
+function ownScore(model: Model, s: State, i: number, n: number): Objective {
+  const M = model.nodes.length;
+  const w = model.weights;
+  const partners = model.aff[i]!;
+  let aff = w.affinity;
+  if (partners.length) {
+    let co = 0;
+    for (const j of partners) if (s.at[j]! === n) co++;
+    aff = (w.affinity * co) / partners.length;
+  }
+  const raw = w.resource_efficiency * utilisationFactor((s.ramUsed[n]! + model.ram[i]!) / model.ramTotal[n]!) + w.load_balancing * loadFactor(model, n, s.cnt[n]! + 1) + model.gpuTerm[i * M + n]! + aff + model.prefTerm[i * M + n]!;
+  return { placed: 1, degraded: model.degraded[n]! ? 1 : 0, total: raw * model.factor[i * M + n]! };
+}
+
 /** Feasible nodes for i, best first: non-degraded, then best marginal objective, then node order. */
-function rankedNodes(model: Model, s: State, i: number, symmetryBreak: number[] | undefined): number[] {
+function rankedNodes(model: Model, s: State, i: number, symmetryBreak: number[] | undefined, cheap = false): number[] {
   const cand: { n: number; d: Objective }[] = [];
   const seenEmptyClass = new Set<number>();
   for (let n = 0; n < model.nodes.length; n++) {
@@ -62,7 +85,7 @@ function rankedNodes(model: Model, s: State, i: number, symmetryBreak: number[] 
       if (seenEmptyClass.has(symmetryBreak[n]!)) continue;
       seenEmptyClass.add(symmetryBreak[n]!);
     }
-    cand.push({ n, d: moveDelta(model, s, i, n) });
+    cand.push({ n, d: cheap ? ownScore(model, s, i, n) : moveDelta(model, s, i, n) });
   }
   cand.sort((a, b) => -compareObjective(a.d, b.d) || a.n - b.n);
   return cand.map((c) => c.n);
@@ -81,8 +104,9 @@ export function heuristic(model: Model, base: State, free: number[], opts: Searc
     .map((i) => ({ i, c: countFeasible(model, s, i) }))
     .sort((a, b) => a.c - b.c || model.ram[b.i]! - model.ram[a.i]! || a.i - b.i)
     .map((x) => x.i);
+  const cheap = free.length * model.nodes.length > CHEAP_RANK_CELLS;
   for (const i of order) {
-    const ranked = rankedNodes(model, s, i, undefined);
+    const ranked = rankedNodes(model, s, i, undefined, cheap);
     if (ranked.length) s.assign(i, ranked[0]!);
   }
   repair(model, s, free);
