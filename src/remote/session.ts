@@ -6,6 +6,7 @@
 //   const rec = await s.start(instance, 'rpi1', decision);
 //   const f = s.followLogs(rec, (batch) => …);       // LogFollower; f.stop() / f.drain()
 //   await s.stop('brain_A');  await s.stopAll();
+//   await s.applyHealth(healthReports);              // cheap reconcile from probes you already ran
 //
 // Records live in <rootDir>/.clusterlab/runs/ (RunStore). The session holds no timers: callers
 // decide when to reconcile (the CLI's monitor loop, the extension's refresh).
@@ -16,8 +17,9 @@ import { DEFAULT_RUN } from '../core/config/schema';
 import { ClusterLabError, describeError } from '../core/errors';
 import { makeRunId, remoteLogPath, remoteRunDir } from '../core/runs/ids';
 import { deploySourceDir, experimentConfigPath, nodeWorkDir, planCommand } from '../core/runs/plan';
-import { reconcile as reconcileRecords } from '../core/runs/reconcile';
-import { initialRecord, isActive, transition } from '../core/runs/stateMachine';
+import { observationFromHealth, reconcile as reconcileRecords } from '../core/runs/reconcile';
+import type { NodeHealth } from '../core/health/types';
+import { canTransition, initialRecord, isActive, transition } from '../core/runs/stateMachine';
 import { TemplateError } from '../core/runs/template';
 import type { NodeObservation, ObservedRun, PlacementDecision, RunChange, RunRecord } from '../core/runs/types';
 import type { NodeConnection } from './connection';
@@ -49,6 +51,12 @@ export interface ClusterSessionOptions {
 
 export interface StartOptions {
   restartCount?: number;
+  /** Command template used instead of the instance's (failover's resume_command). */
+  commandTemplate?: string;
+  /** Older runs of the instance this start replaces: not counted as "already running" (failover). */
+  supersedes?: readonly string[];
+  /** Reason recorded on the first transition (default: where it was placed). */
+  reason?: string;
 }
 
 export interface FollowLogsOptions {
@@ -130,6 +138,24 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
     return changes;
   }
 
+  /**
+   * Reconcile from health probes the caller already has (NodeHealth.runs): no extra exec. Only
+   * moves runs to running / exited / failed / lost; "crashed" needs `reconcile()`.
+   */
+  async applyHealth(health: readonly NodeHealth[]): Promise<RunChange[]> {
+    const active = (await this.store.list()).filter((r) => isActive(r.status));
+    const observations: Record<string, NodeObservation> = {};
+    for (const h of health) observations[h.name] = observationFromHealth(h);
+    const { records, changes } = reconcileRecords(active, observations, this.now().toISOString());
+    for (const c of changes) {
+      const rec = records.find((r) => r.run_id === c.run_id);
+      if (!rec) continue;
+      await this.store.save(rec);
+      this.emit('run-changed', rec, c);
+    }
+    return changes;
+  }
+
   private async observe(node: string, recs: RunRecord[]): Promise<NodeObservation> {
     try {
       return await withTimeout(
@@ -150,11 +176,11 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
   }
 
   /** Newest active record of an instance (after reconciling it), if any. */
-  async activeRunOf(instanceId: string): Promise<RunRecord | undefined> {
-    const mine = (await this.store.list()).filter((r) => r.instance_id === instanceId && isActive(r.status));
+  async activeRunOf(instanceId: string, ignore: readonly string[] = []): Promise<RunRecord | undefined> {
+    const mine = (await this.store.list()).filter((r) => r.instance_id === instanceId && isActive(r.status) && !ignore.includes(r.run_id));
     if (!mine.length) return undefined;
     await this.reconcile(mine);
-    const again = (await this.store.list()).filter((r) => r.instance_id === instanceId && isActive(r.status));
+    const again = (await this.store.list()).filter((r) => r.instance_id === instanceId && isActive(r.status) && !ignore.includes(r.run_id));
     return again[again.length - 1];
   }
 
@@ -164,7 +190,7 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
    */
   async start(instance: InstanceConfig, nodeName: string, decision?: PlacementDecision, opts: StartOptions = {}): Promise<RunRecord> {
     const node = this.node(nodeName);
-    const existing = await this.activeRunOf(instance.instance_id);
+    const existing = await this.activeRunOf(instance.instance_id, opts.supersedes);
     if (existing) {
       throw new ClusterLabError(
         'run.already_running',
@@ -180,7 +206,8 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
     const cfgPath = experimentConfigPath(instance, this.opts.instanceSource?.[instance.instance_id], deploySourceDir(this.opts.cluster, this.opts.clusterDir));
     let plan;
     try {
-      plan = planCommand({ cluster: this.opts.cluster, instance, node: node.name, runId, remoteWorkDir: workDir, ...(cfgPath !== undefined ? { experimentConfigPath: cfgPath } : {}) });
+      const forCommand = opts.commandTemplate !== undefined ? { ...instance, command: opts.commandTemplate } : instance;
+      plan = planCommand({ cluster: this.opts.cluster, instance: forCommand, node: node.name, runId, remoteWorkDir: workDir, ...(cfgPath !== undefined ? { experimentConfigPath: cfgPath } : {}) });
     } catch (e) {
       if (e instanceof TemplateError) {
         const src = instance.command ? this.opts.instanceSource?.[instance.instance_id] : undefined;
@@ -213,7 +240,7 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
         restart_count: opts.restartCount ?? 0,
       },
       'starting',
-      decision ? `placed on ${node.name} (${decision.manual ? 'manual' : `score ${decision.score.toFixed(1)}`})` : `start on ${node.name}`,
+      opts.reason ?? (decision ? `placed on ${node.name} (${decision.manual ? 'manual' : `score ${decision.score.toFixed(1)}`})` : `start on ${node.name}`),
       at.toISOString(),
     );
     await this.store.save(rec);
@@ -296,6 +323,18 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
       onLines: (b) => onLines(b, run),
       ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
     });
+  }
+
+  /**
+   * Record a status change decided elsewhere (failover: a run whose node was lost), save it and
+   * emit run-changed. Returns the record unchanged when the move is not allowed or not needed.
+   */
+  async mark(runId: string, to: RunRecord['status'], reason: string): Promise<RunRecord | undefined> {
+    const rec = await this.store.get(runId);
+    if (!rec || rec.status === to || !canTransition(rec.status, to)) return rec;
+    const next = this.move(rec, to, reason);
+    await this.store.save(next);
+    return next;
   }
 
   private move(rec: RunRecord, to: RunRecord['status'], reason: string, extra: Parameters<typeof transition>[4] = {}): RunRecord {

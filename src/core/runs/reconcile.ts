@@ -9,6 +9,7 @@
 //   run directory missing on the node     → crashed
 import { isTerminal, statusForExitCode, transition } from './stateMachine';
 import type { NodeObservation, ObservedRun, RunChange, RunRecord, RunStatus } from './types';
+import type { NodeHealth } from '../health/types';
 
 export interface ReconcileResult {
   /** Every record, changed or not, in the input order. */
@@ -35,6 +36,7 @@ export function reconcileOne(r: RunRecord, obs: NodeObservation | undefined, now
     return transition(r, 'lost', `node ${r.node} unreachable: ${obs.reason}`, now);
   }
   const seen: ObservedRun | undefined = obs.runs[r.run_id];
+  if (!seen && obs.partial) return r;
   if (!seen || !seen.present) {
     if (r.status === 'planned' || r.status === 'deploying') return r;
     return transition(r, 'crashed', `run directory is missing on node ${r.node}`, now);
@@ -52,4 +54,22 @@ export function reconcileOne(r: RunRecord, obs: NodeObservation | undefined, now
   }
   const via = r.status === 'planned' || r.status === 'deploying' ? transition(r, 'starting', 'found started on the node', now) : r;
   return transition(via, 'crashed', 'process is gone without an exit code (killed by SIGKILL, out of memory, or the node rebooted)', now);
+}
+
+/**
+ * An observation from a health probe (NodeHealth.runs, see src/remote/probe.ts), so a monitor
+ * that probes anyway can reconcile without another exec. Partial: runs the probe did not list
+ * (another work dir) are left alone, and so are runs whose pid is gone without an exit code
+ * (the probe looks at the pid only; the wrapper may be about to write the exit code, so only
+ * ClusterSession.reconcile, which checks the whole process group, concludes "crashed").
+ * An `unavailable` node without run data counts as unreachable.
+ */
+export function observationFromHealth(h: NodeHealth): NodeObservation {
+  if (h.status === 'unavailable' && !h.runs) return { reachable: false, reason: h.reason ?? 'node unavailable' };
+  const runs: Record<string, ObservedRun> = {};
+  for (const p of h.runs ?? []) {
+    if (!p.alive && p.exit_code === undefined) continue;
+    runs[p.run_id] = { run_id: p.run_id, present: true, alive: p.alive, ...(p.pid !== undefined ? { pid: p.pid } : {}), ...(p.exit_code !== undefined ? { exit_code: p.exit_code } : {}) };
+  }
+  return { reachable: true, runs, partial: true };
 }

@@ -62,7 +62,14 @@ export interface ObservedRun {
 }
 
 /** What one node reported, or that it could not be reached. */
-export type NodeObservation = { reachable: true; runs: Record<string, ObservedRun> } | { reachable: false; reason: string };
+export type NodeObservation =
+  | {
+      reachable: true;
+      runs: Record<string, ObservedRun>;
+      /** Only some runs were looked at (e.g. from a health probe): a run not listed is left as it is, not crashed. */
+      partial?: boolean;
+    }
+  | { reachable: false; reason: string };
 
 /** One status change produced by reconcile or by an action (start/stop). */
 export interface RunChange {

@@ -127,3 +127,14 @@ test('plan: work dirs, config path relative to the deploy source, env and render
   const own = planCommand({ cluster, instance: { ...inst, command: 'echo {node}' }, node: 'pi', runId: 'r9', remoteWorkDir: '/w' });
   assert.equal(own.command, 'echo pi');
 });
+
+test('reconcile from a health probe: partial, never concludes crashed, unavailable → lost', async () => {
+  const { observationFromHealth } = await import('../../../src/core/runs/reconcile');
+  const h = (over: object) => ({ name: 'n1', host: 'h', status: 'healthy' as const, warnings: [], probed_at: T1, ...over });
+  const run = rec('running');
+  assert.equal(reconcile([run], { n1: observationFromHealth(h({ runs: [] })) }, T1).records[0], run, 'not listed: unchanged');
+  assert.equal(reconcile([run], { n1: observationFromHealth(h({ runs: [{ run_id: 'r1', alive: false }] })) }, T1).records[0], run, 'pid gone, no exit code: left to reconcile()');
+  assert.equal(reconcile([run], { n1: observationFromHealth(h({ runs: [{ run_id: 'r1', alive: false, exit_code: 1 }] })) }, T1).records[0]?.status, 'failed');
+  assert.equal(reconcile([run], { n1: observationFromHealth(h({ status: 'unavailable', reason: 'timed out' })) }, T1).records[0]?.status, 'lost');
+  assert.equal(reconcile([rec('lost')], { n1: observationFromHealth(h({ runs: [{ run_id: 'r1', alive: true, pid: 5 }] })) }, T1).records[0]?.status, 'running');
+});
