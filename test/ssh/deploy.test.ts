@@ -11,7 +11,7 @@ import { ConnectionPool } from '../../src/remote/pool';
 import { ClusterLabError } from '../../src/core/errors';
 import { deploy } from '../../src/remote/sync/deploy';
 import { deployAll } from '../../src/remote/sync/deploy-all';
-import { deployScenarios, snapshot } from '../unit/sync/scenarios';
+import { deployScenarios, snapshot, STATE_FILES } from '../unit/sync/scenarios';
 
 let cluster: SshCluster;
 let pool: ConnectionPool;
@@ -64,7 +64,7 @@ test('a full disk on the node: named node, "free space" hint, old files intact, 
     return true;
   });
   assert.equal(readFileSync(join(tmpfsDir, 'a.txt'), 'utf8'), 'old');
-  assert.deepEqual(spawnSync('ls', ['-A', join(tmpfsDir, '.clusterlab/deploy')]).stdout.toString().trim().split('\n').sort(), ['manifest.json', 'paths0']);
+  assert.deepEqual(spawnSync('ls', ['-A', join(tmpfsDir, '.clusterlab/deploy')]).stdout.toString().trim().split('\n').sort(), STATE_FILES);
 });
 
 test('deployAll: three nodes in parallel, one dead: the others succeed, the dead one is named with a fix', async () => {

@@ -87,25 +87,41 @@ export interface ScanRecord {
   path: string;
 }
 
+export interface ScanOutput {
+  /** manifest.json text ('' when none, or when `sameGeneration`). */
+  manifestText: string;
+  /** The node's manifest has the generation we hold a copy of (its text was not sent). */
+  sameGeneration: boolean;
+  /** Every tracked file is exactly as the last deploy left it (no records sent). */
+  allAsLeft: boolean;
+  records: ScanRecord[];
+  noDir: boolean;
+}
+
 /**
- * Split the scan command's output: manifest.json text, a NUL, then records
- * `TYPE SIZE MTIME MODE ./PATH\0`.
+ * Split the scan command's output: manifest.json text (or CLUSTERLAB_SAMEGEN), a NUL, then
+ * CLUSTERLAB_SAME or records `TYPE SIZE MTIME MODE ./PATH\0`.
  */
-export function parseScanOutput(out: Buffer): { manifestText: string; records: ScanRecord[]; noDir: boolean } {
+export function parseScanOutput(out: Buffer): ScanOutput {
   const text = out.toString('utf8');
-  if (text.startsWith('CLUSTERLAB_NODIR')) return { manifestText: '', records: [], noDir: true };
+  const none = { manifestText: '', sameGeneration: false, allAsLeft: false, records: [] as ScanRecord[] };
+  if (text.startsWith('CLUSTERLAB_NODIR')) return { ...none, noDir: true };
   const cut = text.indexOf('\0');
-  if (cut < 0) return { manifestText: text, records: [], noDir: false };
-  const manifestText = text.slice(0, cut);
+  if (cut < 0) return { ...none, manifestText: text, noDir: false };
+  const head = text.slice(0, cut);
+  const sameGeneration = head === 'CLUSTERLAB_SAMEGEN';
+  const manifestText = sameGeneration ? '' : head;
+  const rest = text.slice(cut + 1);
+  if (rest === 'CLUSTERLAB_SAME') return { manifestText, sameGeneration, allAsLeft: true, records: [], noDir: false };
   const records: ScanRecord[] = [];
-  for (const line of text.slice(cut + 1).split('\0')) {
+  for (const line of rest.split('\0')) {
     const m = /^(\S+) (\d+) (\S+) ([0-7]+) (.*)$/s.exec(line);
     if (!m) continue;
     const path = (m[5] as string).replace(/^\.\//, '');
     if (!isSafeRelPath(path)) continue;
     records.push({ type: m[1] as string, size: Number(m[2]), mtime: m[3] as string, mode: parseInt(m[4] as string, 8) & 0o7777, path });
   }
-  return { manifestText, records, noDir: false };
+  return { manifestText, sameGeneration, allAsLeft: false, records, noDir: false };
 }
 
 /** Whether the node's file still is exactly what the manifest says we put there. */
@@ -117,7 +133,8 @@ export function matchesEntry(rec: ScanRecord, e: ManifestEntry): boolean {
 }
 
 /** Manifest entries confirmed by the scan. Entries changed or missing on the node are dropped. */
-export function verifyManifest(m: Manifest, records: readonly ScanRecord[]): Map<string, ManifestEntry> {
+export function verifyManifest(m: Manifest, records: readonly ScanRecord[], allAsLeft = false): Map<string, ManifestEntry> {
+  if (allAsLeft) return new Map(Object.entries(m.files));
   const seen = new Map(records.map((r) => [r.path, r]));
   const ok = new Map<string, ManifestEntry>();
   for (const [p, e] of Object.entries(m.files)) {

@@ -2,8 +2,9 @@
 // One exec scans the node (manifest + stat of every tracked file), the delta is worked out by
 // content hash, and only changed files travel, as ONE tar stream into a second exec that
 // stages, deletes, renames into place and writes the new manifest. No change = one round trip.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pack as tarPack, type Pack } from 'tar-stream';
 import { ClusterLabError, describeError } from '../../core/errors';
@@ -17,6 +18,7 @@ import {
   serializePaths0,
   verifyManifest,
   type LocalFile,
+  type Manifest,
   type SyncPlan,
 } from '../../core/sync/manifest';
 import type { NodeConnection } from '../connection';
@@ -95,14 +97,17 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
   progress('scan', 0, 0, 0, 0);
   const remoteDir = await conn.resolvePath(opts.remoteDir);
   // The scan runs while the source is walked and hashed.
-  const scanP = conn.exec(scanCommand(remoteDir), { timeoutMs: 120_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const cachePath = manifestCachePath(opts.sourceDir, node, remoteDir);
+  const cached = await readManifestCache(cachePath);
+  const scanP = conn.exec(scanCommand(remoteDir, cached?.generation ?? ''), { timeoutMs: 120_000, ...(opts.signal ? { signal: opts.signal } : {}) });
   scanP.catch(() => undefined);
   const prepared = opts.prepared ?? (await prepareSource(opts.sourceDir, opts.exclude ?? [], (d, t) => progress('hash', d, t, 0, 0)));
   const scan = await scanP;
   if (scan.code !== 0) throw nodeFailure(node, remoteDir, 'scan', scan.code, scan.stderr.toString());
   const parsed = parseScanOutput(scan.stdout);
-  const previous = parsed.noDir ? emptyManifest() : parseManifest(parsed.manifestText);
-  const verified = verifyManifest(previous, parsed.records);
+  const previous = parsed.noDir ? emptyManifest() : parsed.sameGeneration && cached ? cached : parseManifest(parsed.manifestText);
+  if (!parsed.noDir && !parsed.sameGeneration && previous.generation) await writeManifestCache(cachePath, previous);
+  const verified = verifyManifest(previous, parsed.records, parsed.allAsLeft && (parsed.sameGeneration ? Boolean(cached) : true));
   const generation = `${new Date().toISOString()}-${randomBytes(4).toString('hex')}`;
   const plan = planSync(prepared.files, previous, verified, generation);
 
@@ -156,8 +161,35 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
     throw nodeFailure(node, remoteDir, 'apply', applied.code, applied.stderr.toString());
   }
   if (feedError) throw feedError;
+  await writeManifestCache(cachePath, plan.next);
   progress('done', filesDone, plan.send.length, bytesDone, plan.bytesToSend);
   return result(plan.send.length, plan.bytesToSend);
+}
+
+/** Our copy of the manifest last written to (node, folder), so an unchanged node need not send it. */
+function manifestCachePath(sourceDir: string, node: string, remoteDir: string): string {
+  const key = createHash('sha256').update(`${node}\0${remoteDir}`).digest('hex').slice(0, 16);
+  return join(sourceDir, '.clusterlab', 'cache', `deploy-manifest-${key}.json`);
+}
+
+async function readManifestCache(path: string): Promise<Manifest | null> {
+  try {
+    const m = parseManifest(await fsp.readFile(path, 'utf8'));
+    return m.generation ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+async function writeManifestCache(path: string, m: Manifest): Promise<void> {
+  try {
+    await fsp.mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await fsp.writeFile(tmp, serializeManifest(m));
+    await fsp.rename(tmp, path);
+  } catch {
+    // Read-only source: the node sends its manifest each time instead.
+  }
 }
 
 function nul(list: readonly string[]): Buffer {
@@ -180,6 +212,7 @@ async function feedTar(tar: Pack, plan: SyncPlan, prepared: PreparedSource, sign
     await addEntry(tar, 'meta/rmdirs0', nul(plan.rmdirs), 0o600, now);
     await addEntry(tar, 'meta/manifest.json', Buffer.from(serializeManifest(plan.next)), 0o644, now);
     await addEntry(tar, 'meta/paths0', serializePaths0(plan.next), 0o644, now);
+    await addEntry(tar, 'meta/generation', Buffer.from(plan.next.generation), 0o644, now);
     // Small files are read a few ahead; big ones are streamed in 1 MB chunks.
     const reads = new Map<number, Promise<Buffer>>();
     const startRead = (i: number) => {

@@ -2,7 +2,7 @@
 // reusing hashes cached by (size, mtimeMs, ino) in `<source>/.clusterlab/cache/` so that files
 // unchanged since the last deploy are not read again.
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, lstatSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IGNORE_FILES, IgnoreRules } from '../../core/sync/ignore';
 import type { LocalFile } from '../../core/sync/manifest';
@@ -22,22 +22,29 @@ export interface WalkResult {
   skipped: Array<{ path: string; why: string }>;
 }
 
+/**
+ * Walk the source folder. Synchronous fs calls on purpose: for 10,000 files a tight
+ * readdirSync/lstatSync loop is several times faster than one promise per file.
+ */
 export async function walkSource(sourceDir: string, exclude: readonly string[]): Promise<WalkResult> {
   const files: WalkedFile[] = [];
   const skipped: WalkResult['skipped'] = [];
-  async function visit(dirRel: string, rules: IgnoreRules): Promise<void> {
+  const visit = (dirRel: string, rules: IgnoreRules): void => {
     const dirAbs = dirRel === '' ? sourceDir : join(sourceDir, dirRel);
-    const entries = await fsp.readdir(dirAbs, { withFileTypes: true });
+    const entries = readdirSync(dirAbs, { withFileTypes: true });
     const texts: string[] = [];
     for (const name of IGNORE_FILES) {
       if (entries.some((e) => e.name === name && (e.isFile() || e.isSymbolicLink()))) {
-        texts.push(await fsp.readFile(join(dirAbs, name), 'utf8').catch(() => ''));
+        try {
+          texts.push(readFileSync(join(dirAbs, name), 'utf8'));
+        } catch {
+          // unreadable ignore file: no rules from it
+        }
       }
     }
     const here = rules.child(dirRel, texts);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
-    const statJobs: Array<Promise<void>> = [];
     for (const e of entries) {
       const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
       if (e.isDirectory()) {
@@ -45,20 +52,20 @@ export async function walkSource(sourceDir: string, exclude: readonly string[]):
       } else if (e.isFile()) {
         if (here.ignores(rel, false)) continue;
         const abs = join(dirAbs, e.name);
-        statJobs.push(
-          fsp.lstat(abs).then(
-            (s) => void files.push({ path: rel, abs, size: s.size, mode: s.mode & 0o7777, mtimeMs: s.mtimeMs, ino: s.ino }),
-            () => undefined, // vanished meanwhile
-          ),
-        );
+        let st;
+        try {
+          st = lstatSync(abs);
+        } catch {
+          continue; // vanished meanwhile
+        }
+        files.push({ path: rel, abs, size: st.size, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, ino: st.ino });
       } else if (!here.ignores(rel, false)) {
         skipped.push({ path: rel, why: e.isSymbolicLink() ? 'symbolic link (not deployed; copy the target into the folder or exclude it)' : 'not a regular file' });
       }
     }
-    await Promise.all(statJobs);
-    for (const d of subdirs) await visit(d, here);
-  }
-  await visit('', IgnoreRules.root(exclude));
+    for (const d of subdirs) visit(d, here);
+  };
+  visit('', IgnoreRules.root(exclude));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, skipped };
 }

@@ -17,29 +17,44 @@ const PY_SCAN = [
   "  out.write(('%s %d %d.%09d %o ' % (t,s.st_size,ns//1000000000,ns%1000000000,stat.S_IMODE(m))).encode()+p+b'\\0')",
 ].join('\n');
 
+/** Shell function `list`: `TYPE SIZE MTIME MODE ./PATH\0` for every path in paths0 that exists. */
+const LIST_FN = `
+list() {
+  [ -s "$M/paths0" ] || return 0
+  if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then
+    xargs -0 sh -c 'find "$@" -maxdepth 0 -printf "%y %s %T@ %m %p\\\\000"' sh < "$M/paths0" 2>/dev/null
+  elif command -v python3 >/dev/null 2>&1; then
+    python3 -c "$CL_PY" < "$M/paths0"
+  else
+    echo "CLUSTERLAB_WARN cannot list files (no GNU find, no python3): every file is sent again" >&2
+  fi
+  return 0
+}
+`;
+
 /**
- * Scan: prints manifest.json, a NUL, then `TYPE SIZE MTIME MODE ./PATH\0` for every tracked path
- * that exists. One round trip, whatever the number of files. Prints CLUSTERLAB_NODIR when the
- * folder does not exist yet.
+ * Scan: prints the manifest (or CLUSTERLAB_SAMEGEN when its generation is the one we hold a
+ * copy of), a NUL, then either CLUSTERLAB_SAME (every tracked file exactly as the last deploy
+ * left it: the listing equals the one saved right after that deploy) or the listing itself.
+ * One round trip, and a few bytes when nothing changed. CLUSTERLAB_NODIR: no folder yet.
  */
 const SCAN = `
-D=$1
+D=$1; export CL_PY="$2"; KNOWN=$3
 cd "$D" 2>/dev/null || { echo CLUSTERLAB_NODIR; exit 0; }
 M=${DEPLOY_STATE_DIR}
-[ -f "$M/manifest.json" ] && cat "$M/manifest.json"
+${LIST_FN}
+G=$(cat "$M/generation" 2>/dev/null)
+if [ -n "$KNOWN" ] && [ "$G" = "$KNOWN" ]; then printf CLUSTERLAB_SAMEGEN; elif [ -f "$M/manifest.json" ]; then cat "$M/manifest.json"; fi
 printf '\\000'
-[ -s "$M/paths0" ] || exit 0
-if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then
-  xargs -0 sh -c 'find "$@" -maxdepth 0 -printf "%y %s %T@ %m %p\\\\000"' sh < "$M/paths0" 2>/dev/null
-  exit 0
-fi
-if command -v python3 >/dev/null 2>&1; then python3 -c "$2" < "$M/paths0"; exit 0; fi
-echo "CLUSTERLAB_WARN cannot list files (no GNU find, no python3): every file is sent again" >&2
+T="$M/scan.$$"
+if ! list > "$T" 2>/dev/null; then rm -f "$T"; list; exit 0; fi
+if [ -n "$G" ] && [ "$(cat "$M/expected.gen" 2>/dev/null)" = "$G" ] && cmp -s "$T" "$M/expected" 2>/dev/null; then printf CLUSTERLAB_SAME; else cat "$T"; fi
+rm -f "$T"
 exit 0
 `;
 
-export function scanCommand(dir: string): string {
-  return sh`sh -c ${SCAN} clusterlab-scan ${dir} ${PY_SCAN}`;
+export function scanCommand(dir: string, knownGeneration = ''): string {
+  return sh`sh -c ${SCAN} clusterlab-scan ${dir} ${PY_SCAN} ${knownGeneration}`;
 }
 
 /** `sh -c MOVE DESTDIR FILE…`: rename files (each one atomic) into DESTDIR. */
@@ -56,8 +71,9 @@ const MOVE_DIRS = 'for d; do find "$d" -maxdepth 1 ! -type d -exec sh -c "$CL_MV
  */
 const APPLY = `
 D=$1; N=$2
-export CL_MV="$3" CL_DIRMV="$4" CL_DEST="$1"
+export CL_MV="$3" CL_DIRMV="$4" CL_DEST="$1" CL_PY="$5"
 fail() { echo "CLUSTERLAB_ERR $1" >&2; exit 1; }
+${LIST_FN}
 command -v tar >/dev/null 2>&1 || fail no_tar
 mkdir -p "$D/${DEPLOY_STATE_DIR}" || fail mkdir
 cd "$D" || fail cd
@@ -77,11 +93,16 @@ if [ -d "$S/files" ]; then
   (cd "$S/files" && find . -type d -print0) | xargs -0 mkdir -p -- || fail place
   (cd "$S/files" && find . -type d -print0 | xargs -0 sh -c "$CL_DIRMV" sh) || fail place
 fi
-mv -f "$S/meta/paths0" "${DEPLOY_STATE_DIR}/paths0" || fail manifest
-mv -f "$S/meta/manifest.json" "${DEPLOY_STATE_DIR}/manifest.json" || fail manifest
+M=${DEPLOY_STATE_DIR}
+mv -f "$S/meta/paths0" "$M/paths0" || fail manifest
+mv -f "$S/meta/manifest.json" "$M/manifest.json" || fail manifest
+mv -f "$S/meta/generation" "$M/generation" || fail manifest
+# The listing as this deploy leaves it: the next scan only compares against it.
+rm -f "$M/expected.gen"
+if list > "$M/expected.tmp" 2>/dev/null && mv -f "$M/expected.tmp" "$M/expected"; then cp "$M/generation" "$M/expected.gen" 2>/dev/null; fi
 echo CLUSTERLAB_OK
 `;
 
 export function applyCommand(dir: string, nonce: string): string {
-  return sh`sh -c ${APPLY} clusterlab-deploy ${dir} ${nonce} ${MOVE_FILES} ${MOVE_DIRS}`;
+  return sh`sh -c ${APPLY} clusterlab-deploy ${dir} ${nonce} ${MOVE_FILES} ${MOVE_DIRS} ${PY_SCAN}`;
 }

@@ -14,6 +14,9 @@ export interface ScenarioEnv {
   dirs: (name: string) => { src: string; dst: string };
 }
 
+/** What `.clusterlab/deploy/` holds after a deploy: no staging folder, no temporary name. */
+export const STATE_FILES = ['expected', 'expected.gen', 'generation', 'manifest.json', 'paths0'];
+
 type T = (name: string, fn: () => Promise<void>) => unknown;
 
 /** path -> [mode, sha256] of every regular file below `root`, skipping the given top-level names. */
@@ -68,7 +71,12 @@ export function deployScenarios(test: T, env: ScenarioEnv): void {
     assert.equal(r2.filesSent, 0);
     assert.equal(r2.filesRemoved, 0);
     assert.equal(r2.unchanged, r1.filesSent);
-    assert.deepEqual(readdirSync(join(dst, '.clusterlab/deploy')).sort(), ['manifest.json', 'paths0'], 'no staging or temp names remain');
+    assert.deepEqual(readdirSync(join(dst, '.clusterlab/deploy')).sort(), STATE_FILES, 'no staging or temp names remain');
+    // Without our local caches (hashes, manifest copy) the node's manifest is fetched and verified.
+    rmSync(join(src, '.clusterlab'), { recursive: true, force: true });
+    const r3 = await deploy(conn, { sourceDir: src, remoteDir: dst });
+    assert.equal(r3.filesSent, 0);
+    assert.equal(r3.unchanged, r1.filesSent);
   });
 
   test('local edits, mode changes, deletions; user files outside the manifest are kept', async () => {
@@ -209,6 +217,6 @@ export function deployScenarios(test: T, env: ScenarioEnv): void {
     assert.ok(reads > 0);
     assert.ok(readFileSync(join(dst, 'model.bin')).equals(v2));
     // The staging folder of the interrupted sync is gone too (its shell is dead).
-    assert.deepEqual(readdirSync(join(dst, '.clusterlab/deploy')).sort(), ['manifest.json', 'paths0']);
+    assert.deepEqual(readdirSync(join(dst, '.clusterlab/deploy')).sort(), STATE_FILES);
   });
 }
