@@ -59,6 +59,8 @@ function cleanParserMessage(code: string, raw: string): string {
   if (code === 'TAB_AS_INDENT') return 'tabs are not allowed as indentation in YAML; indent with spaces instead';
   if (code === 'MISSING_CHAR' && /quote/i.test(m)) return `${m.replace(/^Missing closing "quote/, 'missing closing " quote').replace(/^Missing closing 'quote/, "missing closing ' quote")}: a quoted string is never closed; add the closing quote`;
   if (code === 'BAD_INDENT' && !/flow/i.test(m)) return `${lcFirst(m)}; indent with spaces so that keys of the same mapping start at the same column`;
+  if (code === 'BLOCK_AS_IMPLICIT_KEY' || code === 'MULTILINE_IMPLICIT_KEY' || /nested mappings are not allowed/i.test(m))
+    return `cannot read this as key: value (${lcFirst(m)}); check the indentation of this line and the lines below it, and the ":" after each key`;
   if (/flow (sequence|mapping)/i.test(m)) return `${lcFirst(m)}; close the [ or { with its matching ] or }`;
   const hint = SYNTAX_FIXES[code];
   return `YAML syntax error: ${lcFirst(m)}${hint && !m.toLowerCase().includes(hint) ? ` (${hint})` : ''}; fix the YAML syntax here`;
@@ -89,7 +91,10 @@ export function parseSourceWithYaml(text: string): ParsedSource {
   } catch (e) {
     return { root: null, problems: [{ code: 'yaml-syntax', message: `cannot parse the file: ${e instanceof Error ? e.message : String(e)}; check the YAML syntax`, range: [0, 0] }] };
   }
+  const seenAt = new Set<number>();
   for (const e of doc.errors) {
+    if (seenAt.has(e.pos[0])) continue;
+    seenAt.add(e.pos[0]);
     problems.push({ code: 'yaml-syntax', message: cleanParserMessage(e.code, e.message), range: [e.pos[0], Math.max(e.pos[0], e.pos[1])] });
   }
   const root = doc.contents ? convert(doc.contents as YamlNode, doc, problems, 0) : null;

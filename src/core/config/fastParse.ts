@@ -202,7 +202,8 @@ function parseYamlSubset(text: string): YNode | null {
       if (rest === '' || rest[0] === '#') {
         i++;
         const next = lines[i];
-        item = next && next.indent > n ? block(next) : scalar(dashAt + 1, dashAt + 1, null);
+        // An empty item: where the yaml package puts its empty value depends on comments; let it decide.
+        item = next && next.indent > n ? block(next) : bail();
       } else if (rest === '-' || rest.startsWith('- ')) {
         return bail();
       } else if (KEY.test(rest)) {

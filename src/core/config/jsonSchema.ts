@@ -133,7 +133,7 @@ export function typeLabel(s: JSONSchema): string {
     const parts: string[] = [t === 'integer' ? 'whole number' : 'number'];
     if (s.exclusiveMinimum !== undefined) parts.push(`> ${s.exclusiveMinimum}`);
     else if (s.minimum !== undefined) parts.push(`≥ ${s.minimum}`);
-    if (s.maximum !== undefined) parts.push(`≤ ${s.maximum}`);
+    if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER) parts.push(`≤ ${s.maximum}`);
     return parts.join(' ');
   }
   return t ?? 'any';
