@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -18,6 +18,9 @@ after(() => {
 
 const ws = join(root, 'ws');
 cpSync(resolve(__dirname, '../../examples/local'), ws, { recursive: true, filter: (p) => !/\/(\.clusterlab|logs)(\/|$)/.test(p) });
+
+// The machine running the suite may be busy: give the health probe time.
+appendFileSync(join(ws, 'cluster.yaml'), '\nhealth:\n  timeout_seconds: 20\n');
 
 const FAST = { STEPS: '4', STEP_SECONDS: '0.1' };
 

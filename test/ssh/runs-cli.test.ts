@@ -42,6 +42,8 @@ describe('clusterlab run/status/logs/stop over SSH', () => {
         `    remote_work_dir: "~/work 'dir'"`,
         'run:',
         '  stop_grace_seconds: 2',
+        'health:',
+        '  timeout_seconds: 20',
         '',
       ].join('\n'),
     );
