@@ -19,6 +19,9 @@ import { checkAll } from '../../remote/healthCheck';
 import type { LogFollower } from '../../remote/logs/follower';
 import { deployAll } from '../../remote/sync/deploy-all';
 import { fmtDuration, openSession, type OpenedSession } from './runs-common';
+import { byInstance, failoverPending, policyOf } from '../../core/failover/decide';
+import { FailoverController } from '../../remote/failover';
+import { HealthMonitor } from '../../remote/monitor';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -31,6 +34,9 @@ export const runCommand: CliCommand = {
     '  -f, --follow            stream every instance\'s log, prefixed [instance@node], until all',
     '                          runs end; exit 0 when all exited 0, else 1',
     '  --monitor-duration S    watch status changes for at most S seconds (runs keep going after)',
+    '',
+    'Without --follow or --monitor-duration the runs are started detached and the command returns;',
+    'watch them later with "clusterlab status" and "clusterlab logs -f INSTANCE".',
     CONNECT_HELP,
   ].join('\n'),
   options: {
@@ -208,23 +214,45 @@ async function monitor(io: CliIO, o: OpenedSession, runs: RunRecord[], flags: Ru
   };
   const pendingAnnounce = new Map<string, string>();
   session.on('run-changed', onChange);
-  if (flags.follow) {
-    for (const r of runs) {
-      const prefix = `[${r.instance_id}@${r.node}] `;
-      const f = session.followLogs(r, (b) => io.out(prefix + b.lines.join('\n' + prefix) + '\n'), { onNotice: (n) => io.err(`${prefix}(${n.message})\n`) });
-      followers.set(r.run_id, f);
-      void f.start();
+  const follow = (r: RunRecord) => {
+    const prefix = `[${r.instance_id}@${r.node}] `;
+    const f = session.followLogs(r, (b) => io.out(prefix + b.lines.join('\n' + prefix) + '\n'), { onNotice: (n) => io.err(`${prefix}(${n.message})\n`) });
+    followers.set(r.run_id, f);
+    void f.start();
+  };
+  if (flags.follow) for (const r of runs) follow(r);
+  // Health monitor + failover while watching: restarted and replaced runs are followed too.
+  const cluster = session.cluster;
+  const healthMonitor = new HealthMonitor({ nodes: cluster.nodes, pool: o.pool, ...(cluster.health ? { health: cluster.health } : {}), workDir: (n) => nodeWorkDir(cluster, n, o.ws.rootDir) });
+  const failover = new FailoverController({ session, monitor: healthMonitor, instances: o.model.instances });
+  failover.on('event', (e) => {
+    if (e.event === 'node_down' || e.event === 'node_up') io.out(`${e.event === 'node_down' ? '✗' : '✓'} node ${e.node} ${e.event === 'node_down' ? 'unavailable' : 'back'}: ${e.reason}\n`);
+    else if (e.event === 'run_restarted' || e.event === 'run_replaced' || e.event === 'run_stopped_stale' || e.event === 'run_gave_up' || e.event === 'run_unplaceable' || e.event === 'action_failed') io.out(`↻ ${e.instance_id ?? ''}@${e.node}${e.to_node ? ` → ${e.to_node}` : ''} ${e.event.replace(/^run_/, '')}: ${e.reason}\n`);
+    if (e.new_run_id && ids.has(e.run_id ?? '')) {
+      ids.add(e.new_run_id);
+      void session.store.get(e.new_run_id).then((rec) => {
+        if (rec && flags.follow && !followers.has(rec.run_id)) follow(rec);
+      });
     }
-  }
+  });
+  await failover.start();
   const deadline = flags.monitorSeconds !== undefined ? Date.now() + flags.monitorSeconds * 1000 : Infinity;
   let outcome: RunRecord[] | 'timeout' | 'interrupted' = 'interrupted';
   try {
     for (;;) {
       await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), io.signal);
       if (io.signal.aborted) break;
-      const current = (await session.store.list()).filter((r) => ids.has(r.run_id));
-      await session.reconcile(current);
-      const now = (await session.store.list()).filter((r) => ids.has(r.run_id));
+      // The failover controller reconciles; each instance's newest run is the one that counts.
+      const all = (await session.store.list()).filter((r) => ids.has(r.run_id));
+      const now = [...byInstance(all).values()].map((l) => l[l.length - 1] as RunRecord);
+      for (const old of all) {
+        const f = followers.get(old.run_id);
+        // A superseded run's follower keeps going until its node answers and it ends.
+        if (f && !now.includes(old) && isTerminal(old.status)) {
+          followers.delete(old.run_id);
+          await f.drain(5000);
+        }
+      }
       for (const r of now) {
         const f = followers.get(r.run_id);
         if (isTerminal(r.status) && f) {
@@ -237,7 +265,7 @@ async function monitor(io: CliIO, o: OpenedSession, runs: RunRecord[], flags: Ru
           pendingAnnounce.delete(r.run_id);
         }
       }
-      if (now.every((r) => isTerminal(r.status))) {
+      if (now.every((r) => isTerminal(r.status) && !failoverPending(r, policyOf(o.model.instances.find((i) => i.instance_id === r.instance_id) ?? r.instance_config, cluster.failover)))) {
         outcome = now;
         break;
       }
@@ -247,6 +275,7 @@ async function monitor(io: CliIO, o: OpenedSession, runs: RunRecord[], flags: Ru
       }
     }
   } finally {
+    await failover.stop();
     session.off('run-changed', onChange);
     await Promise.all([...followers.values()].map((f) => f.stop()));
   }
