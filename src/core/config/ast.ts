@@ -97,19 +97,44 @@ export function parseSourceWithYaml(text: string): ParsedSource {
     seenAt.add(e.pos[0]);
     problems.push({ code: 'yaml-syntax', message: cleanParserMessage(e.code, e.message), range: [e.pos[0], Math.max(e.pos[0], e.pos[1])] });
   }
-  const root = doc.contents ? convert(doc.contents as YamlNode, doc, problems, 0) : null;
+  const root = doc.contents ? convert(doc.contents as YamlNode, doc, problems, 0, 0, { aliasNodes: 0, exceeded: false }) : null;
   return { root, problems };
 }
 
-function convert(node: YamlNode | null | undefined, doc: Document.Parsed, problems: SyntaxProblem[], fallback: number, depth = 0): YNode | null {
+/** Values an alias may expand to, in all, per file: stops "billion laughs" alias bombs. */
+export const MAX_ALIAS_EXPANSION = 100_000;
+
+interface AliasBudget {
+  /** Nodes produced so far by expanding aliases. */
+  aliasNodes: number;
+  exceeded: boolean;
+}
+
+function convert(node: YamlNode | null | undefined, doc: Document.Parsed, problems: SyntaxProblem[], fallback: number, depth: number, budget: AliasBudget, inAlias = false): YNode | null {
   if (!node) return null;
+  if (budget.exceeded) return null;
+  if (inAlias && ++budget.aliasNodes > MAX_ALIAS_EXPANSION) {
+    budget.exceeded = true;
+    return null;
+  }
   if (depth > 64) {
     problems.push({ code: 'too-deep', message: 'the file is nested too deeply; config files are at most a few levels deep', range: rangeOf(node, fallback) });
     return null;
   }
   if (isAlias(node)) {
     const target = node.resolve(doc);
-    const c = convert(target as YamlNode | undefined, doc, problems, fallback, depth + 1);
+    const c = convert(target as YamlNode | undefined, doc, problems, fallback, depth + 1, budget, true);
+    if (budget.exceeded) {
+      // Reported once, at the outermost alias whose expansion went over the limit.
+      if (!inAlias) {
+        problems.push({
+          code: 'alias-bomb',
+          message: `this alias (*name) expands, with the aliases inside it, to more than ${MAX_ALIAS_EXPANSION} values (an alias bomb); use fewer nested aliases, or write the values out`,
+          range: rangeOf(node, fallback),
+        });
+      }
+      return null;
+    }
     return c ? { ...c, range: rangeOf(node, fallback) } : null;
   }
   if (isScalar(node)) {
@@ -129,7 +154,7 @@ function convert(node: YamlNode | null | undefined, doc: Document.Parsed, proble
         problems.push({ code: 'yaml-syntax', message: 'a key: value pair inside a list item is not supported here; write it as a mapping', range: rangeOf(it.key as YamlNode, range[0]) });
         continue;
       }
-      const c = convert(it as YamlNode, doc, problems, range[0], depth + 1);
+      const c = convert(it as YamlNode, doc, problems, range[0], depth + 1, budget, inAlias);
       items.push(c ?? { kind: 'scalar', range: rangeOf(it as YamlNode, range[0]), value: null });
     }
     return { kind: 'seq', range, items };
@@ -150,7 +175,7 @@ function convert(node: YamlNode | null | undefined, doc: Document.Parsed, proble
       const keyRange = rangeOf(k, range[0]);
       const v = p.value as YamlNode | null;
       const valueStart = keyRange[1];
-      const value = v === null || v === undefined ? null : convert(v, doc, problems, valueStart, depth + 1);
+      const value = v === null || v === undefined ? null : convert(v, doc, problems, valueStart, depth + 1, budget, inAlias);
       // `key:` with nothing after it parses as an empty scalar: keep it as "no value".
       const pair: YPair = { key, keyRange, value: value && value.kind === 'scalar' && value.value === null && value.range[0] === value.range[1] ? null : value, valueStart };
       const prev = seen.get(key);
