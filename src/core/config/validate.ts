@@ -2,7 +2,7 @@
 // editor and the CLI: both call these functions and only differ in how they show the result.
 import type { z } from 'zod';
 import { parseSource, locate, getPair, type YNode, type YMap, type Offsets, type PathSeg, type Scalar } from './ast';
-import { LineIndex, hasErrors, type Diagnostic, type Severity } from './diagnostics';
+import { LineIndex, hasErrors, sortDiagnostics, type Diagnostic, type Severity } from './diagnostics';
 import { jsonSchemaFor, pickObjectBranch, arrayItems, propertySchema, isClosedObject, branches, type ConfigKind, type JSONSchema } from './jsonSchema';
 import {
   clusterFileSchema,
@@ -421,6 +421,9 @@ function checkCluster(src: SourceText): ClusterCheck {
     }
     return result;
   }
+  if (config.nodes.length === 0) {
+    rep.warning('no-nodes', 'the cluster has no nodes, so nothing can be placed; add nodes under nodes: (a type: host node runs on this machine)', getPair(root as YMap, 'nodes') ? keyOffsets(root, ['nodes']) : missingOffsets(root, ['nodes']));
+  }
   const errorsBefore = rep.diagnostics.filter((d) => d.severity === 'error').length;
   checkNodes(
     config.nodes.map((n, i) => [n, i]),
@@ -630,11 +633,12 @@ export function validateWorkspace(cluster: SourceText, experiments: SourceText[]
     }
     if (nodes) {
       const why = capacity && inst.ram_gb <= (inst.gpu_required ? capacity.gpu : capacity.any) && inst.gpu_memory_gb === undefined && inst.cpu_cores === undefined ? undefined : whyUnplaceable(inst, nodes);
-      if (why) rep.warning('unplaceable', `no node can hold ${inst.instance_id}: ${why}`, keyOffsets(exp.root, entry.path.length ? [...entry.path, 'instance_id'] : ['instance_id']));
+      if (why) rep.warning('unplaceable', `no node can hold ${inst.instance_id}: ${why.reason}`, valueOffsets(exp.root, [...entry.path, why.field]));
     }
   }
   for (const r of reps.values()) diagnostics.push(...r.diagnostics);
 
+  sortDiagnostics(diagnostics);
   if (hasErrors(diagnostics) || !c.config) return { diagnostics };
   const instances: InstanceConfig[] = [];
   const instanceSource: Record<string, string> = {};
@@ -667,24 +671,35 @@ function rawClusterFailover(root: YNode | null): unknown {
 }
 
 /** Why no node could ever hold an instance (ignoring what else is placed), or undefined. */
-export function whyUnplaceable(inst: InstanceConfig, nodes: readonly NodeConfig[]): string | undefined {
-  if (nodes.length === 0) return 'the cluster has no nodes; add nodes to the cluster file';
+export interface Unplaceable {
+  /** Why, and what to do. */
+  reason: string;
+  /** The instance field that causes it (where the warning goes). */
+  field: 'instance_id' | 'ram_gb' | 'gpu_required' | 'gpu_memory_gb' | 'cpu_cores';
+}
+
+/** Why no node could ever hold an instance (ignoring what else is placed), or undefined. */
+export function whyUnplaceable(inst: InstanceConfig, nodes: readonly NodeConfig[]): Unplaceable | undefined {
+  if (nodes.length === 0) return { field: 'instance_id', reason: 'the cluster has no nodes; add nodes to the cluster file' };
   const gpuNodes = inst.gpu_required ? nodes.filter((n) => n.gpu) : nodes;
-  if (gpuNodes.length === 0) return 'it needs a GPU (gpu_required: true) and no node has one; add a node with gpu: true or set gpu_required: false';
+  if (gpuNodes.length === 0) return { field: 'gpu_required', reason: 'it needs a GPU (gpu_required: true) and no node has one; add a node with gpu: true or set gpu_required: false' };
   const free = (n: NodeConfig) => n.ram_gb - n.reserved_ram_gb;
   const largest = gpuNodes.reduce((a, b) => (free(b) > free(a) ? b : a));
   if (inst.ram_gb > free(largest)) {
     const reserve = largest.reserved_ram_gb > 0 ? ` after its ${fmtGb(largest.reserved_ram_gb)} reserve` : '';
-    return `needs ${fmtGb(inst.ram_gb)}${inst.gpu_required ? ' on a GPU node' : ''}; the largest${inst.gpu_required ? ' GPU' : ''} node, ${largest.name}, has ${fmtGb(free(largest))}${reserve}. Lower ram_gb or add a bigger node`;
+    return {
+      field: 'ram_gb',
+      reason: `needs ${fmtGb(inst.ram_gb)}${inst.gpu_required ? ' on a GPU node' : ''}; the largest${inst.gpu_required ? ' GPU' : ''} node, ${largest.name}, has ${fmtGb(free(largest))}${reserve}. Lower ram_gb or add a bigger node`,
+    };
   }
   const fits = gpuNodes.filter((n) => free(n) >= inst.ram_gb);
   if (inst.gpu_memory_gb !== undefined) {
     const g = fits.filter((n) => n.gpu && (n.gpu_memory_gb === undefined || n.gpu_memory_gb >= (inst.gpu_memory_gb as number)));
-    if (g.length === 0) return `needs ${fmtGb(inst.gpu_memory_gb)} of GPU memory and ${fmtGb(inst.ram_gb)} of RAM, and no GPU node has both; lower gpu_memory_gb or add a GPU node`;
+    if (g.length === 0) return { field: 'gpu_memory_gb', reason: `needs ${fmtGb(inst.gpu_memory_gb)} of GPU memory and ${fmtGb(inst.ram_gb)} of RAM, and no GPU node has both; lower gpu_memory_gb or add a GPU node` };
   }
   if (inst.cpu_cores !== undefined) {
     const cpu = fits.filter((n) => n.cpu_cores === undefined || n.cpu_cores >= (inst.cpu_cores as number));
-    if (cpu.length === 0) return `needs ${inst.cpu_cores} CPU cores and ${fmtGb(inst.ram_gb)} of RAM, and no node has both; lower cpu_cores or add a bigger node`;
+    if (cpu.length === 0) return { field: 'cpu_cores', reason: `needs ${inst.cpu_cores} CPU cores and ${fmtGb(inst.ram_gb)} of RAM, and no node has both; lower cpu_cores or add a bigger node` };
   }
   return undefined;
 }

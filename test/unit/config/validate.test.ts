@@ -98,7 +98,8 @@ test('unknown keys are warnings with a suggestion, and the config still loads', 
   const r = cluster('cluster:\n  name: l\nnodes:\n  - name: a\n    host: h\n    ram_gb: 8\n    ram_gbb: 9\n');
   at(only(r.diagnostics), 7, 5, 'unknown key "ram_gbb" in nodes item 1; did you mean ram_gb?', 'warning');
   assert.equal(r.config?.nodes[0]?.ram_gb, 8);
-  at(only(cluster('cluster:\n  name: l\n  colour: red\nnodes: []\n').diagnostics), 3, 3, 'Valid keys here: name, description', 'warning');
+  at(only(cluster('cluster:\n  name: l\n  colour: red\nnodes:\n  - name: h\n    type: host\n    ram_gb: 4\n').diagnostics), 3, 3, 'Valid keys here: name, description', 'warning');
+  at(only(cluster('cluster:\n  name: l\nnodes: []\n').diagnostics), 3, 1, 'the cluster has no nodes', 'warning');
 });
 
 test('malformed YAML: tabs, indentation, duplicate keys, unclosed quotes', () => {
@@ -153,10 +154,10 @@ test('an id in both affinity and anti_affinity', () => {
 
 test('an instance no node can hold is a warning that says why', () => {
   const r = ws('instance_id: split_brain_A\nram_gb: 80\n');
-  at(only(r.diagnostics), 1, 1, 'no node can hold split_brain_A: needs 80 GB; the largest node, jetson, has 56 GB after its 8 GB reserve', 'warning');
+  at(only(r.diagnostics), 2, 9, 'no node can hold split_brain_A: needs 80 GB; the largest node, jetson, has 56 GB after its 8 GB reserve', 'warning');
   assert.ok(r.model, 'warnings keep the model');
   const noGpu = ws('instance_id: g\nram_gb: 1\ngpu_required: true\n', 'cluster:\n  name: l\nnodes:\n  - name: h\n    type: host\n    ram_gb: 8\n');
-  at(only(noGpu.diagnostics), 1, 1, 'no node can hold g: it needs a GPU (gpu_required: true) and no node has one', 'warning');
+  at(only(noGpu.diagnostics), 3, 15, 'no node can hold g: it needs a GPU (gpu_required: true) and no node has one', 'warning');
 });
 
 test('failover merges cluster < file < instance, with defaults', () => {
