@@ -9,5 +9,6 @@ import { runCommand } from './commands/run';
 import { statusCommand } from './commands/status';
 import { logsCommand } from './commands/logs';
 import { stopCommand } from './commands/stop';
+import { monitorCommand } from './commands/monitor';
 
-export const commands: CliCommand[] = [validateCommand, healthCommand, deployCommand, planCommand, reportCommand, runCommand, statusCommand, logsCommand, stopCommand];
+export const commands: CliCommand[] = [validateCommand, healthCommand, deployCommand, planCommand, reportCommand, runCommand, statusCommand, logsCommand, stopCommand, monitorCommand];

@@ -112,7 +112,8 @@ describe('failover decisions', () => {
     assert.deepEqual(decideFailover(input([old, cur], { a: down, b: up }, T0 + 9000)).actions, []);
     const recovering: LivenessState = { ...down, liveness: 'recovering', consecutiveSuccesses: 1 };
     assert.deepEqual(decideFailover(input([old, cur], { a: recovering, b: up }, T0 + 9000)).actions, []);
-    const d = decideFailover(input([old, { ...old, status: 'running' }, cur].slice(1), { a: up, b: up }, T0 + 9000));
+    const back: RunRecord = { ...old, status: 'running' };
+    const d = decideFailover(input([back, cur], { a: up, b: up }, T0 + 9000));
     assert.deepEqual(d.actions.map((a) => [a.kind, a.node]), [['stop_stale', 'a']]);
   });
 });
