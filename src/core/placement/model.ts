@@ -30,9 +30,15 @@ export interface Model {
   existingCount: number;
   ram: number[];
   gmem: number[];
-  /** Symmetric anti-affinity and affinity partners (indices, deduplicated, no self). */
+  /** Symmetric anti-affinity partners (indices, deduplicated, no self). */
   anti: number[][];
+  /**
+   * Affinity as declared: aff[i] = the partners instance i names in its own `affinity` list
+   * (deduplicated, no self, unknown ids dropped); affBy[j] = the instances that name j. Only the
+   * declarer's score has an affinity term that depends on the plan (see score.ts).
+   */
   aff: number[][];
+  affBy: number[][];
   /** Pinned node per instance, or -1. */
   pin: number[];
   /** Static score part per (instance, node): gpu_preference + preferred_node, and the multiplier. */
@@ -68,14 +74,15 @@ export function buildModel(input: PlacementInput): Model {
   });
   const m = nodes.length;
   const status = nodes.map((n) => effectiveStatus(n, input.status));
-  const partners = (key: 'anti_affinity' | 'affinity'): number[][] => {
+  /** Partners named in `key`: both directions when symmetric, else only the declarer's own. */
+  const partners = (key: 'anti_affinity' | 'affinity', symmetric: boolean, reverse = false): number[][] => {
     const sets = inst.map(() => new Set<number>());
     inst.forEach((i, k) => {
       for (const id of i[key] ?? []) {
         const j = instIndex.get(id);
         if (j === undefined || j === k) continue;
-        sets[k]!.add(j);
-        sets[j]!.add(k);
+        if (symmetric || !reverse) sets[k]!.add(j);
+        if (symmetric || reverse) sets[j]!.add(k);
       }
     });
     return sets.map((s) => [...s].sort((a, b) => a - b));
@@ -132,8 +139,9 @@ export function buildModel(input: PlacementInput): Model {
     existingCount: existing.length,
     ram: inst.map((i) => i.ram_gb),
     gmem: inst.map((i) => i.gpu_memory_gb ?? 0),
-    anti: partners('anti_affinity'),
-    aff: partners('affinity'),
+    anti: partners('anti_affinity', true),
+    aff: partners('affinity', false),
+    affBy: partners('affinity', false, true),
     pin,
     gpuTerm,
     prefTerm,

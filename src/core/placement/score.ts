@@ -1,21 +1,35 @@
-// Scores from 0 to 100 (with the default weights 30/20/15/25/10), per term:
+// Scores from 0 to 100 (with the default weights 30/20/15/25/10), per term. docs/placement.md
+// explains them for users; the rules, each evaluated on the final plan:
 //   resource_efficiency  RAM utilisation of the node (allocated / ram_gb, as in the resource
 //                        report) with everything placed: full points inside 30-70 %, falling
 //                        linearly to 0 at 0 % and at 100 %.
-//   load_balancing       1 - (other instances on the node / max_instances); when a measured load
-//                        (load average per core) is known, the mean of that and 1 - load.
-//   gpu_preference       full points when GPU work (gpu_required, gpu_preferred or gpu_memory_gb)
-//                        is on a GPU node, or CPU-only work is on a node without GPU; else 0.
-//   affinity             the share of the instance's affinity partners on the same node.
-//                        Affinity is symmetric: "a lists b" attracts both a and b. An instance
-//                        with no affinity partners gets full points (nothing to miss).
+//   load_balancing       measures the OTHER instances on the node: 1 - others / max_instances, so
+//                        an instance alone on a node gets full points even when max_instances is
+//                        1. When a measured load (load average per core) is known, the mean of
+//                        that and 1 - load.
+//   gpu_preference       GPU work (gpu_required, gpu_preferred or gpu_memory_gb) on a GPU node:
+//                        full; CPU-only work on a node without GPU: full; CPU-only work on a GPU
+//                        node: 0 (keeps the scarce GPU free); GPU work on a CPU node: 0.
+//   affinity             scored for the instance that DECLARES it: weight x (share of its declared
+//                        affinity partners on the same node). An instance that declares none gets
+//                        full points (nothing to miss), whether or not others name it. A pair is
+//                        therefore counted once, by its declarer; the partner is still drawn
+//                        toward the declarer through the total-score objective (moving it away
+//                        lowers the declarer's score), so affinity "counts both ways" and the
+//                        order of the files or of placement does not matter.
 //   preferred_node       full points on the preferred node, or when none is named; else 0.
 // The sum is multiplied by 0.5 on a DEGRADED node and by 0.5 on a node the instance should avoid.
 //
-// Every score is evaluated against the final plan: an instance's affinity and its node's
-// utilisation and load include instances placed after it. The objective of a plan is, in order:
-// most instances placed, fewest on DEGRADED nodes, highest total score (sum over the placed
-// instances that are not already running). `planObjective` computes it for any assignment.
+// Why affinity is not counted for both instances: counting "a lists b" in a's AND b's score makes
+// one declaration worth twice its weight (50 of 100 points) and lets it outweigh the partner's own
+// stated wishes. In the seed's panopticon scenario the observer (GPU required) names the subject;
+// counted twice, the pair's 25 + 25 beat the subject's preferred_node (+10) and keeping CPU work
+// off the GPU node (+15), and both landed on the jetson; counted once, the subject's own wishes
+// keep it on rpi1 as the seed documents.
+//
+// The objective of a plan is, in order: most instances placed, fewest on DEGRADED nodes, highest
+// total score (sum over the placed instances that are not already running; running instances are
+// never moved, so their scores are not part of it). `objectiveOf` computes it for any assignment.
 import { SCORE_TERMS, type ScoreBreakdown } from './types';
 import type { Model, State } from './model';
 

@@ -45,7 +45,7 @@ function moveDelta(model: Model, s: State, i: number, to: number): Objective {
   };
   if (from >= 0) for (const j of s.members[from]!) add(j);
   if (to >= 0) for (const j of s.members[to]!) add(j);
-  for (const j of model.aff[i]!) if (s.at[j]! >= 0) add(j);
+  for (const j of model.affBy[i]!) if (s.at[j]! >= 0) add(j);
   add(i);
   let before = 0;
   for (const j of list) before += scoreOf(model, s, j);
@@ -71,8 +71,11 @@ function ownScore(model: Model, s: State, i: number, n: number): Objective {
     for (const j of partners) if (s.at[j]! === n) co++;
     aff = (w.affinity * co) / partners.length;
   }
+  // What i brings to the instances that declared affinity with it and are already on n.
+  let pull = 0;
+  for (const j of model.affBy[i]!) if (j >= model.existingCount && s.at[j]! === n) pull += (w.affinity * model.factor[j * M + n]!) / model.aff[j]!.length;
   const raw = w.resource_efficiency * utilisationFactor((s.ramUsed[n]! + model.ram[i]!) / model.ramTotal[n]!) + w.load_balancing * loadFactor(model, n, s.cnt[n]! + 1) + model.gpuTerm[i * M + n]! + aff + model.prefTerm[i * M + n]!;
-  return { placed: 1, degraded: model.degraded[n]! ? 1 : 0, total: raw * model.factor[i * M + n]! };
+  return { placed: 1, degraded: model.degraded[n]! ? 1 : 0, total: raw * model.factor[i * M + n]! + pull };
 }
 
 /** Feasible nodes for i, best first: non-degraded, then best marginal objective, then node order. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { plan } from '../../../src/core/placement';
 import { validateWorkspace } from '../../../src/core/config/validate';
 import { DEFAULT_WEIGHTS } from '../../../src/core/config/schema';
-import { inst, input, jetson, node, rpi1, rpi2, where } from './helpers';
+import { host, inst, input, jetson, node, rpi1, rpi2, where } from './helpers';
 
 test('split brain: A needs the GPU (jetson), B is anti-affine with A (rpi)', () => {
   const r = plan(input([jetson, rpi1], [inst({ instance_id: 'brain_A', ram_gb: 8, gpu_required: true }), inst({ instance_id: 'brain_B', ram_gb: 2, anti_affinity: ['brain_A'] })]));
@@ -52,13 +52,56 @@ test('panopticon: documented pins (subject on rpi1, observer on jetson) are hono
   // Only the subject pinned: the observer still has to go to the jetson (GPU required).
   const r2 = plan(input([jetson, rpi1], [subject, observer], { pins: { panopticon_subject: 'rpi1' } }));
   assert.deepEqual(where(r2), { panopticon_subject: 'rpi1', panopticon_observer: 'jetson' });
-  // Automatic: the observer can only be on the jetson; the subject scores on rpi1 +10
-  // (preferred_node) and +15 (CPU work off the GPU node), and the explanation shows both options.
-  const auto = plan(input([jetson, rpi1], [subject, observer]));
-  assert.equal(where(auto).panopticon_observer, 'jetson');
-  const opts = auto.explanations.find((e) => e.instance_id === 'panopticon_subject')!.options;
-  assert.equal(opts.find((o) => o.node === 'rpi1')!.breakdown!.preferred_node, 10);
-  assert.equal(opts.find((o) => o.node === 'jetson')!.breakdown!.preferred_node, 0);
+});
+
+test('panopticon, automatic (no pins): subject -> rpi1 (preferred node), observer -> jetson (GPU required)', () => {
+  // The seed's numbers: subject 6 GB preferred_node=rpi1; observer 8 GB, GPU required, affinity
+  // with the subject; jetson 64 GB with GPU, rpi 8 GB without.
+  const subject = inst({ instance_id: 'panopticon_subject', ram_gb: 6, preferred_node: 'rpi1' });
+  const observer = inst({ instance_id: 'panopticon_observer', ram_gb: 8, gpu_required: true, affinity: ['panopticon_subject'] });
+  for (const [nodes, insts] of [
+    [[jetson, rpi1], [subject, observer]],
+    [[rpi1, jetson], [observer, subject]],
+    [[jetson, rpi1, rpi2, host], [subject, observer]],
+  ] as const) {
+    const r = plan(input([...nodes], [...insts]));
+    assert.deepEqual(where(r), { panopticon_subject: 'rpi1', panopticon_observer: 'jetson' }, nodes.map((n) => n.name).join(','));
+    assert.equal(r.exact, true);
+    const s = r.placements.find((p) => p.instance_id === 'panopticon_subject')!;
+    const o = r.placements.find((p) => p.instance_id === 'panopticon_observer')!;
+    // Subject on rpi1: 6/8 GB = 75 % -> 25, alone 20, CPU off the GPU 15, declares no affinity 25,
+    // preferred node 10.
+    assert.deepEqual(s.breakdown, { resource_efficiency: 25, load_balancing: 20, gpu_preference: 15, affinity: 25, preferred_node: 10 });
+    assert.equal(s.score, 95);
+    // Observer on the jetson: its declared partner is elsewhere, so its affinity term is 0 (the
+    // pair is counted once, by its declarer); 8/64 GB = 12.5 % -> 12.5.
+    assert.deepEqual(o.breakdown, { resource_efficiency: 12.5, load_balancing: 20, gpu_preference: 15, affinity: 0, preferred_node: 10 });
+    // The explanation shows the alternative: the subject on the jetson next to the observer.
+    const opts = r.explanations.find((e) => e.instance_id === 'panopticon_subject')!.options;
+    const onJetson = opts.find((o2) => o2.node === 'jetson')!;
+    assert.equal(onJetson.feasible, true);
+    assert.equal(onJetson.breakdown!.preferred_node, 0);
+    assert.equal(onJetson.breakdown!.gpu_preference, 0);
+  }
+});
+
+test('affinity is scored for its declarer: the partner gets full points, the pair is counted once', () => {
+  const a = inst({ instance_id: 'a', ram_gb: 4 });
+  const b = inst({ instance_id: 'b', ram_gb: 4, affinity: ['a'] });
+  const big = node({ name: 'big', ram_gb: 16, max_instances: 2 });
+  const other = node({ name: 'other', ram_gb: 16, max_instances: 2 });
+  const apart = plan(input([big, other], [a, b], { pins: { a: 'big', b: 'other' } }));
+  const byId = Object.fromEntries(apart.placements.map((p) => [p.instance_id, p.breakdown.affinity]));
+  assert.deepEqual(byId, { a: 25, b: 0 });
+  // Automatic: b joins a (the pull reaches a through b's score), whatever the file order.
+  for (const order of [
+    [a, b],
+    [b, a],
+  ]) {
+    const r = plan(input([big, other], order));
+    assert.equal(where(r).a, where(r).b);
+    assert.ok(r.placements.every((p) => p.breakdown.affinity === 25));
+  }
 });
 
 test('prisoners dilemma: two players on the two identical Pis, one each', () => {
@@ -117,7 +160,13 @@ test('seed-cluster example files (examples/seed-cluster) plan as documented', { 
     return where(plan({ nodes: m.cluster.nodes, instances: m.instances, weights: m.cluster.placement?.weights ?? DEFAULT_WEIGHTS, ...(pins ? { pins } : {}) }));
   };
   assert.deepEqual(run('split_brain.yaml'), { split_brain_A: 'jetson', split_brain_B: 'rpi1' });
-  assert.deepEqual(run('abc_example.json'), { instance_a: 'jetson', instance_b: 'rpi1', instance_c: 'jetson' });
+  // The guide's A/B/C example names three nodes (jetson, rpi1, host); the example cluster has a
+  // second Pi too. On those three nodes the documented plan comes out exactly.
+  const abc = load('abc_example.json');
+  const abc3 = where(plan({ nodes: abc.cluster.nodes.filter((n) => n.name !== 'rpi2'), instances: abc.instances, weights: abc.cluster.placement?.weights ?? DEFAULT_WEIGHTS }));
+  assert.deepEqual(abc3, { instance_a: 'jetson', instance_b: 'rpi1', instance_c: 'jetson' });
+  assert.equal(run('abc_example.json').instance_a, 'jetson');
+  assert.deepEqual(run('panopticon.yaml'), { panopticon_subject: 'rpi1', panopticon_observer: 'jetson' });
   assert.deepEqual(run('prisoners_dilemma.yaml'), { player_a: 'rpi1', player_b: 'rpi2' });
   assert.deepEqual(run('panopticon.yaml', { panopticon_subject: 'rpi1', panopticon_observer: 'jetson' }), { panopticon_subject: 'rpi1', panopticon_observer: 'jetson' });
   const hive = run('hive_cluster.yaml');
