@@ -28,6 +28,7 @@
 //   kill()                  SIGKILL every process of the node (a crashed machine)
 //   pause() / resume()      SIGSTOP / SIGCONT every process of the node (a hung machine)
 //   linkDown() / linkUp()   take the veth inside the namespace down / up (namespaces only)
+//   behind?                 (chain: true) the node whose namespace is the only way in
 //   relay?                  { delay(ms), stall(), resume(), drop(), pass(), reset() } when relayDelayMs is set
 //
 // Requirements: root, /usr/sbin/sshd, ssh-keygen, iproute2 for namespaces. Missing ones make
@@ -47,6 +48,12 @@ export interface StartOptions {
   namespaces?: boolean;
   /** One-way delay added by a TCP relay in front of each node (RTT = 2×). Enables `relay`. */
   relayDelayMs?: number;
+  /**
+   * With namespaces: node i+1's namespace is linked only to node i's namespace (not to this
+   * one), and its sshd listens on that link. Node 1 is reachable from here; every later node
+   * only through the ones before it (ProxyJump n1,n2,…). Its address has a blackhole route here.
+   */
+  chain?: boolean;
   /** Force a relay even with no delay (for stall/drop tests). */
   relay?: boolean;
   /** Node names (default n1, n2, …). */
@@ -78,6 +85,8 @@ export interface SshTestNode {
   hostPublicKey: string;
   knownHostsLine: string;
   namespace?: string;
+  /** chain: true: the previous node, the only one that can reach this node. */
+  behind?: string;
   relay?: RelayControl;
   pids(): number[];
   start(): Promise<void>;
@@ -344,9 +353,17 @@ export async function startSshNodes(opts: StartOptions): Promise<SshCluster> {
         saveState();
         run('ip', ['route', 'add', 'blackhole', subnet, 'metric', '4000']);
         run('ip', ['netns', 'add', namespace]);
-        run('ip', ['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethNs, 'netns', namespace]);
-        run('ip', ['addr', 'add', `${hostAddr}/30`, 'dev', vethHost]);
-        run('ip', ['link', 'set', vethHost, 'up']);
+        const prevNs = opts.chain && i > 0 ? nodes[i - 1]!.namespace : undefined;
+        if (prevNs) {
+          // The near end lives in the previous node's namespace: nothing here can reach it.
+          run('ip', ['link', 'add', vethHost, 'netns', prevNs, 'type', 'veth', 'peer', 'name', vethNs, 'netns', namespace]);
+          run('ip', ['-n', prevNs, 'addr', 'add', `${hostAddr}/30`, 'dev', vethHost]);
+          run('ip', ['-n', prevNs, 'link', 'set', vethHost, 'up']);
+        } else {
+          run('ip', ['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethNs, 'netns', namespace]);
+          run('ip', ['addr', 'add', `${hostAddr}/30`, 'dev', vethHost]);
+          run('ip', ['link', 'set', vethHost, 'up']);
+        }
         run('ip', ['-n', namespace, 'addr', 'add', `${sshdHost}/30`, 'dev', vethNs]);
         run('ip', ['-n', namespace, 'link', 'set', vethNs, 'up']);
         run('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
@@ -394,7 +411,7 @@ export async function startSshNodes(opts: StartOptions): Promise<SshCluster> {
           if (p.pid) state.pids.push(p.pid);
           saveState();
           try {
-            await waitForSsh(sshdHost, sshdPort, 5000);
+            await waitForSsh(sshdHost, sshdPort, 5000, opts.chain && i > 0 ? namespace : undefined);
             sshd = p;
             return;
           } catch (e) {
@@ -453,7 +470,19 @@ export async function startSshNodes(opts: StartOptions): Promise<SshCluster> {
         const roots = [sshd?.pid, relayProc?.pid].filter((p): p is number => typeof p === 'number' && alive(p));
         return [...roots, ...roots.flatMap((r) => descendants(r))];
       };
+      let killed = false;
+      const exited = (p: ChildProcess) =>
+        p.exitCode !== null || p.signalCode !== null
+          ? undefined
+          : new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, 2000);
+              p.once('exit', () => {
+                clearTimeout(t);
+                resolve();
+              });
+            });
       const signalAll = (sig: NodeJS.Signals) => {
+        if (sig === 'SIGKILL') killed = true;
         for (const p of pids()) {
           try {
             process.kill(p, sig);
@@ -474,6 +503,7 @@ export async function startSshNodes(opts: StartOptions): Promise<SshCluster> {
         hostPublicKey,
         knownHostsLine,
         ...(namespace ? { namespace } : {}),
+        ...(opts.chain && i > 0 ? { behind: nodes[i - 1]!.name } : {}),
         ...(useRelay
           ? {
               relay: {
@@ -488,6 +518,9 @@ export async function startSshNodes(opts: StartOptions): Promise<SshCluster> {
           : {}),
         pids,
         async start() {
+          // After kill()/stop() the 'exit' event may not have been seen yet: wait for it.
+          await Promise.all([sshd, relayProc].map((p) => (p && killed ? exited(p) : undefined)));
+          killed = false;
           if (!sshd || sshd.exitCode !== null || sshd.signalCode !== null) await startSshd();
           if (useRelay && (!relayProc || relayProc.exitCode !== null || relayProc.signalCode !== null)) await startRelay();
         },

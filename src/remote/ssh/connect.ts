@@ -36,13 +36,14 @@ function hostKeyAlgorithms(known: string[]): string[] {
 }
 
 /** Open a TCP socket with Nagle off (it costs ~40 ms per exec otherwise). */
-export function openSocket(node: string, host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+export function openSocket(node: string, host: string, port: number, timeoutMs: number, label = ''): Promise<net.Socket> {
+  const at = label ? `${label}: ` : '';
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host, port });
     sock.setNoDelay(true);
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new ConnectionError('timeout', node, `no answer from ${host}:${port} within ${timeoutMs} ms`, 'Check that the node is powered on and reachable on the network'));
+      reject(new ConnectionError('timeout', node, `${at}no answer from ${host}:${port} within ${timeoutMs} ms`, 'Check that the node is powered on and reachable on the network'));
     }, timeoutMs);
     sock.once('connect', () => {
       clearTimeout(timer);
@@ -52,12 +53,19 @@ export function openSocket(node: string, host: string, port: number, timeoutMs: 
     sock.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       sock.destroy();
-      reject(socketError(node, host, port, e));
+      reject(socketError(node, host, port, e, label));
     });
   });
 }
 
-export function socketError(node: string, host: string, port: number, e: NodeJS.ErrnoException): ConnectionError {
+export function socketError(node: string, host: string, port: number, e: NodeJS.ErrnoException, label = ''): ConnectionError {
+  const err = plainSocketError(node, host, port, e);
+  if (!label) return err;
+  const body = err.message.slice(`node ${node}: `.length, err.hint ? -(err.hint.length + 2) : undefined);
+  return new ConnectionError(err.kind, node, `${label}: ${body}`, err.hint);
+}
+
+function plainSocketError(node: string, host: string, port: number, e: NodeJS.ErrnoException): ConnectionError {
   switch (e.code) {
     case 'ECONNREFUSED':
       return new ConnectionError('unreachable', node, `connection refused by ${host}:${port}`, 'Check that sshd runs on the node and listens on that port (ssh_port)');
@@ -202,7 +210,7 @@ export async function connectHop(node: string, target: SshTarget, sock: Duplex, 
         return fail(new ConnectionError('auth_failed', node, `${who}: authentication as ${target.user} failed; tried ${tried}`, `Add your public key to ~${target.user}/.ssh/authorized_keys on the node, set ssh_key_path, or load the key into ssh-agent`));
       }
       if (e.level === 'client-timeout') return fail(new ConnectionError('timeout', node, `${who}: SSH handshake did not finish within ${opts.connectTimeoutMs} ms`, 'The node accepts TCP but sshd does not answer: check that it is not overloaded or hung'));
-      if (e.code) return fail(socketError(node, target.hostname, target.port, e as NodeJS.ErrnoException));
+      if (e.code) return fail(socketError(node, target.hostname, target.port, e as NodeJS.ErrnoException, label));
       fail(new ConnectionError('unreachable', node, `${who}: SSH connection failed: ${e.message}`, 'Check that sshd runs on the node'));
     };
     const onClose = () => {
@@ -254,12 +262,17 @@ async function loadKey(node: string, path: string, opts: HopOptions, attempts: K
   return key;
 }
 
-/** Open a channel to host:port through an established client (ProxyJump). */
-export function forwardThrough(node: string, via: Client, host: string, port: number): Promise<Duplex> {
+/**
+ * Open a channel to host:port through an established client (ProxyJump). `viaLabel` names the
+ * jump host in errors, `nextLabel` the hop being reached ('' for the node itself).
+ */
+export function forwardThrough(node: string, via: Client, host: string, port: number, viaLabel = 'the jump host', nextLabel = ''): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     via.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
-      if (err) reject(new ConnectionError('unreachable', node, `the jump host could not open a connection to ${host}:${port}: ${err.message}`, 'Check that the jump host can reach the node and allows TCP forwarding (AllowTcpForwarding)'));
-      else resolve(ch as unknown as Duplex);
+      if (err) {
+        const what = nextLabel ? `${nextLabel} at ${host}:${port}` : `${host}:${port}`;
+        reject(new ConnectionError('unreachable', node, `${viaLabel || 'the jump host'} could not open a connection to ${what}: ${err.message}`, 'Check that the jump host can reach the next host and allows TCP forwarding (AllowTcpForwarding)'));
+      } else resolve(ch as unknown as Duplex);
     });
   });
 }

@@ -1,7 +1,7 @@
 // SshConnection: the NodeConnection of a remote node, on one pooled ssh2 connection (through
 // ProxyJump hops when the ssh config says so). Every operation is an exec on that connection;
 // file operations are single round trips (`cat`, `tail -c +N | head -c L`, `stat`).
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Client, ClientChannel, ParsedKey } from 'ssh2';
 import { raw, sh } from '../../core/shell';
 import { describeTarget, type SshTarget } from '../../core/ssh/sshConfig';
@@ -10,7 +10,7 @@ import { ConnectionError, type DetachedHandle, type DetachedSpec, type ExecOptio
 import { buildDetachedCommand, parseDetachedOutput } from '../detached';
 import { writeStdin } from '../local';
 import { connectHop, forwardThrough, openSocket, type ConfirmHostKey, type HopOptions, type PassphraseProvider } from './connect';
-import { resolveNodeTarget, resolveSshConfig } from './sshConfig';
+import { hopName, resolveJumpChain, resolveNodeTarget } from './sshConfig';
 
 export interface SshConnectionOptions {
   knownHostsPath?: string;
@@ -86,8 +86,7 @@ export class SshConnection implements NodeConnection {
     const target = await resolveNodeTarget(node, opts.sshConfigPath).catch((e: unknown) => {
       throw new ConnectionError('unreachable', node.name, `cannot read the ssh configuration: ${e instanceof Error ? e.message : String(e)}`, 'Check your ssh config file');
     });
-    const jumps: SshTarget[] = [];
-    for (const j of target.proxyJump) jumps.push(await resolveSshConfig(j.host, opts.sshConfigPath, { ...(j.user ? { user: j.user } : {}), ...(j.port ? { port: j.port } : {}) }));
+    const jumps = await resolveJumpChain(node.name, target, opts.sshConfigPath ? { configPath: opts.sshConfigPath } : {});
     const retries = opts.retries ?? 2;
     const t0 = Date.now();
     for (let attempt = 0; ; attempt++) {
@@ -119,20 +118,22 @@ export class SshConnection implements NodeConnection {
     const hops: Client[] = [];
     try {
       const chain = [...jumps, target];
+      // Each hop is named in its errors: "jump host j2 (hop 2 of 3)".
+      const label = (i: number) => (i === chain.length - 1 ? '' : `jump host ${hopName(chain[i]!)} (hop ${i + 1} of ${chain.length})`);
       const first = chain[0]!;
-      let sock: import('node:stream').Duplex = await openSocket(name, first.hostname, first.port, hopOpts.connectTimeoutMs);
+      let sock: Duplex = await openSocket(name, first.hostname, first.port, hopOpts.connectTimeoutMs, label(0));
       for (let i = 0; i < chain.length; i++) {
         const t = chain[i]!;
         const isLast = i === chain.length - 1;
-        const c = await connectHop(name, t, sock, hopOpts, isLast ? '' : `jump host ${t.alias}`);
+        const c = await connectHop(name, t, sock, hopOpts, label(i));
         if (isLast) return { client: c, hops };
         hops.push(c);
         const next = chain[i + 1]!;
-        sock = await forwardThrough(name, c, next.hostname, next.port);
+        sock = await forwardThrough(name, c, next.hostname, next.port, label(i), label(i + 1));
       }
       throw new Error('unreachable');
     } catch (e) {
-      for (const h of hops) h.end();
+      for (const h of hops.reverse()) h.end();
       throw e;
     }
   }
