@@ -125,7 +125,7 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
-function buildValue(node: YNode | null, schema: JSONSchema | undefined, path: PathSeg[], rep: Reporter, where: string): unknown {
+function buildValue(node: YNode | null, schema: JSONSchema | undefined, path: PathSeg[], rep: Reporter, root: YNode | null): unknown {
   if (!node) return null;
   if (node.kind === 'scalar') return node.value;
   if (node.kind === 'seq') {
@@ -133,7 +133,7 @@ function buildValue(node: YNode | null, schema: JSONSchema | undefined, path: Pa
     const out: unknown[] = [];
     for (let i = 0; i < node.items.length; i++) {
       path.push(i);
-      out.push(buildValue(node.items[i] ?? null, item, path, rep, where));
+      out.push(buildValue(node.items[i] ?? null, item, path, rep, root));
       path.pop();
     }
     return out;
@@ -145,7 +145,7 @@ function buildValue(node: YNode | null, schema: JSONSchema | undefined, path: Pa
     if (obj && !sub && isClosedObject(obj)) {
       const allowed = Object.keys(obj.properties ?? {});
       const guess = suggest(p.key, allowed);
-      const at = describeLocation(path);
+      const at = describeLocation(root, path);
       rep.warning(
         'unknown-key',
         guess
@@ -156,17 +156,18 @@ function buildValue(node: YNode | null, schema: JSONSchema | undefined, path: Pa
       continue;
     }
     path.push(p.key);
-    out[p.key] = p.value ? buildValue(p.value, sub, path, rep, where) : p.value === null ? undefined : null;
+    out[p.key] = p.value ? buildValue(p.value, sub, path, rep, root) : p.value === null ? undefined : null;
     path.pop();
   }
   return out;
 }
 
-function describeLocation(path: readonly PathSeg[]): string {
+function describeLocation(root: YNode | null, path: readonly PathSeg[]): string {
   if (path.length === 0) return ' at the top level';
+  const who = subjectOf(root, path).replace(/^ of /, '');
   const last = path[path.length - 1];
-  if (typeof last === 'number') return ` in ${String(path[path.length - 2] ?? 'list')} item ${last + 1}`;
-  return ` in ${path.filter((s) => typeof s === 'string').join('.')}`;
+  if (typeof last === 'number') return who ? ` in ${who}` : ` in ${String(path[path.length - 2] ?? 'list')} entry ${last + 1}`;
+  return who ? ` in ${String(last)} of ${who}` : ` in ${path.filter((s) => typeof s === 'string').join('.')}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,6 +311,14 @@ function issueToDiagnostic(kind: ConfigKind, root: YNode | null, issue: ZodIssue
         return;
       }
       const exp = issue.expected ?? '';
+      if (typeof path[path.length - 1] === 'number' && exp === 'object') {
+        const list = String(path[path.length - 2] ?? 'list');
+        const item = s ? pickObjectBranch(s, []) : undefined;
+        const firstKey = item?.required?.[0];
+        const how = firstKey ? `write each entry as "- ${firstKey}: …" with its other keys indented below it` : 'write each entry as "- key: value" lines';
+        rep.error('type', `${list} entry ${(path[path.length - 1] as number) + 1} must be a mapping of keys, not ${describeActual(actual)}; ${how}`, actual.range);
+        return;
+      }
       const expectedText = issue.format === 'safeint' ? 'a whole number' : (EXPECTED_TEXT[exp] ?? exp);
       if (issue.format === 'safeint') {
         rep.error('type', `${key}${who} must be a whole number, not ${describeActual(actual)}; ${fixForType('int', leaf, s)}`, actual.range);
@@ -405,7 +414,7 @@ function checkCluster(src: SourceText): ClusterCheck {
   const { rep, root, ok } = startFile(src, 'cluster');
   const result: ClusterCheck = { file: src.file, lines: rep.lines, root, diagnostics: rep.diagnostics };
   if (!ok) return result;
-  const value = buildValue(root, jsonSchemaFor('cluster'), [], rep, 'cluster');
+  const value = buildValue(root, jsonSchemaFor('cluster'), [], rep, root);
   const rawNodes = asRecord(value)?.nodes;
   result.nodeNames = Array.isArray(rawNodes) ? rawNodes.map((n) => asRecord(n)?.name).filter((n): n is string => typeof n === 'string') : [];
   const config = runZod('cluster', clusterFileSchema, value, root, rep);
@@ -493,7 +502,7 @@ function checkExperiment(src: SourceText): ExperimentCheck {
   const { rep, root, ok } = startFile(src, 'experiment');
   const result: ExperimentCheck = { file: src.file, lines: rep.lines, root, diagnostics: rep.diagnostics };
   if (!ok || !root || root.kind !== 'map') return result;
-  const value = asRecord(buildValue(root, jsonSchemaFor('experiment'), [], rep, 'experiment')) ?? {};
+  const value = asRecord(buildValue(root, jsonSchemaFor('experiment'), [], rep, root)) ?? {};
   const isFile = getPair(root, 'instances') !== undefined;
   const entries: InstanceEntry[] = [];
   const rawInstances = isFile ? (Array.isArray(value.instances) ? (value.instances as unknown[]) : []) : [value];

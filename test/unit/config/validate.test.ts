@@ -96,7 +96,7 @@ test('a non-host node without host', () => {
 
 test('unknown keys are warnings with a suggestion, and the config still loads', () => {
   const r = cluster('cluster:\n  name: l\nnodes:\n  - name: a\n    host: h\n    ram_gb: 8\n    ram_gbb: 9\n');
-  at(only(r.diagnostics), 7, 5, 'unknown key "ram_gbb" in nodes item 1; did you mean ram_gb?', 'warning');
+  at(only(r.diagnostics), 7, 5, 'unknown key "ram_gbb" in node a; did you mean ram_gb?', 'warning');
   assert.equal(r.config?.nodes[0]?.ram_gb, 8);
   at(only(cluster('cluster:\n  name: l\n  colour: red\nnodes:\n  - name: h\n    type: host\n    ram_gb: 4\n').diagnostics), 3, 3, 'Valid keys here: name, description', 'warning');
   at(only(cluster('cluster:\n  name: l\nnodes: []\n').diagnostics), 3, 1, 'the cluster has no nodes', 'warning');
@@ -178,4 +178,10 @@ test('one bad node does not hide the checks of the others', () => {
   const r = cluster('cluster:\n  name: l\nnodes:\n  - name: a\n    host: h\n    ram_gb: x\n  - name: b\n    host: h\n    ram_gb: 4\n    reserved_ram_gb: 4\n');
   assert.equal(r.diagnostics.length, 2);
   assert.ok(r.diagnostics.some((d) => d.message.includes('reserved_ram_gb of node b')));
+});
+
+test('list entries that are not mappings, and unknown keys inside nested sections', () => {
+  at(only(cluster('cluster:\n  name: l\nnodes:\n  - jetson\n').diagnostics), 4, 5, 'nodes entry 1 must be a mapping of keys, not the text "jetson"; write each entry as "- name: …"');
+  const r = ws('instances:\n  - instance_id: a\n    ram_gb: 1\n    failover:\n      max_restart: 3\n');
+  at(only(r.diagnostics), 5, 7, 'unknown key "max_restart" in failover of instance a; did you mean max_restarts?', 'warning');
 });
