@@ -146,7 +146,8 @@ function nodeItem(node: NodeConfig, h: NodeHealth | undefined, state: ClusterSta
   const status = state.displayStatus(node.name);
   const runs = state.runsOnNode(node.name);
   const active = state.activeOnNode(node.name).length;
-  const item = new vscode.TreeItem(node.name, runs.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+  // Always expandable: VS Code keeps an id's first collapsible state, and runs arrive later.
+  const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `node:${node.name}`;
   item.iconPath = nodeIcon(status);
   item.description = nodeDescription(node, h, active);
@@ -196,13 +197,13 @@ function gpuText(node: NodeConfig, h: NodeHealth | undefined): string {
 }
 
 export function runDescription(r: RunRecord, now = Date.now()): string {
-  const parts: string[] = [r.node, r.status];
+  const parts: string[] = [r.exit_code !== undefined ? `${r.status} (exit ${r.exit_code})` : r.status];
   if (r.started_at) {
     const end = r.ended_at ? Date.parse(r.ended_at) : now;
     const d = duration(end - Date.parse(r.started_at));
     if (d) parts.push(r.ended_at ? `ran ${d}` : `up ${d}`);
   }
-  if (r.exit_code !== undefined) parts.push(`exit ${r.exit_code}`);
+  parts.push(r.node);
   return parts.join(' · ');
 }
 

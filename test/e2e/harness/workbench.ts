@@ -47,6 +47,16 @@ export class Workbench {
     readonly name: string,
   ) {}
 
+  /** waitFor that saves a `FAILED-…` screenshot when it times out. */
+  async waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+    try {
+      return await waitFor(what, fn, timeoutMs, everyMs);
+    } catch (e) {
+      await this.screenshot(`FAILED-${what}`).catch(() => undefined);
+      throw e;
+    }
+  }
+
   async ready(timeoutMs = 60_000): Promise<void> {
     await this.page.waitForSelector('.monaco-workbench', { timeout: timeoutMs });
     // The activity bar shows once the extension host has registered the contributed views.
@@ -151,8 +161,9 @@ export class Workbench {
     const pane = this.pane(viewTitle);
     return pane.locator('.monaco-list-row').evaluateAll((rows) =>
       rows.map((r) => {
-        const icon = r.querySelector('.custom-view-tree-node-item-icon, .codicon');
-        const iconClass = icon ? Array.from(icon.classList).find((c) => c.startsWith('codicon-')) : undefined;
+        // The item's own icon, not the twistie's.
+        const icons = Array.from(r.querySelectorAll('.custom-view-tree-node-item-icon, .codicon')).filter((e) => !e.closest('.monaco-tl-twistie') && !e.closest('.actions'));
+        const iconClass = icons.map((e) => Array.from(e.classList).find((c) => c.startsWith('codicon-') && c !== 'codicon-modifier-spin')).find(Boolean);
         const exp = r.getAttribute('aria-expanded');
         return {
           label: (r.querySelector('.label-name')?.textContent ?? '').trim(),
