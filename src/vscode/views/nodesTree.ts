@@ -144,7 +144,6 @@ export function nodeDescription(node: NodeConfig, h: NodeHealth | undefined, act
 
 function nodeItem(node: NodeConfig, h: NodeHealth | undefined, state: ClusterState): vscode.TreeItem {
   const status = state.displayStatus(node.name);
-  const runs = state.runsOnNode(node.name);
   const active = state.activeOnNode(node.name).length;
   // Always expandable: VS Code keeps an id's first collapsible state, and runs arrive later.
   const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
