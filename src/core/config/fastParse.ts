@@ -153,7 +153,6 @@ function parseYamlSubset(text: string): YNode | null {
   function map(n: number): YMap {
     const first = lines[i] as Line;
     const pairs: YPair[] = [];
-    const seen = new Set<string>();
     let end = first.start + first.indent;
     while (i < lines.length) {
       const l = lines[i] as Line;
@@ -161,8 +160,7 @@ function parseYamlSubset(text: string): YNode | null {
       const m = KEY.exec(l.text);
       if (!m) bail();
       const key = (m as RegExpExecArray)[1] as string;
-      if (seen.has(key)) bail();
-      seen.add(key);
+      for (const q of pairs) if (q.key === key) bail();
       const ko = l.start + l.indent;
       const keyRange: [number, number] = [ko, ko + key.length];
       let restAt = (m as RegExpExecArray)[0].length;
