@@ -114,10 +114,12 @@ export function parseNvidiaSmi(text: string): NvidiaSmiResult {
       // eslint-disable-next-line no-control-regex
       if (name && [memTotal, memUsed, util, temp].every(numericOrNa) && !/[\u0000-\u0008\uFFFD]/.test(name)) {
         const gpu: GpuInfo = { name, source: 'nvidia-smi' };
-        const mt = toNumber(memTotal);
-        const mu = toNumber(memUsed);
-        const ut = toNumber(util);
-        const tp = toNumber(temp);
+        // A broken driver can print negative or absurd figures: keep only plausible ones.
+        const within = (n: number | undefined, lo: number, hi: number) => (n !== undefined && n >= lo && n <= hi ? n : undefined);
+        const mt = within(toNumber(memTotal), 0, 1e9);
+        const mu = within(toNumber(memUsed), 0, 1e9);
+        const ut = within(toNumber(util), 0, 100);
+        const tp = within(toNumber(temp), -50, 200);
         if (mt !== undefined) gpu.memory_total_gb = mt / MIB_PER_GB;
         if (mu !== undefined) gpu.memory_used_gb = mu / MIB_PER_GB;
         if (ut !== undefined) gpu.utilization_percent = ut;

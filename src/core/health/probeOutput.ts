@@ -144,9 +144,9 @@ export function parseRunLines(body: string): ProbedRun[] {
     if (f[0] !== 'run' || f.length < 4 || !f[1]) continue;
     const run: ProbedRun = { run_id: f[1], alive: f[3] === '1' };
     const pid = /^\d+$/.test(f[2] ?? '') ? Number(f[2]) : undefined;
-    if (pid !== undefined) run.pid = pid;
+    if (pid !== undefined && pid > 0 && Number.isSafeInteger(pid)) run.pid = pid;
     const code = (f[4] ?? '').trim();
-    if (/^-?\d+$/.test(code)) run.exit_code = Number(code);
+    if (/^-?\d+$/.test(code) && Number.isSafeInteger(Number(code))) run.exit_code = Number(code);
     runs.push(run);
   }
   return runs;
