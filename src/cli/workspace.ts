@@ -36,6 +36,14 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Path shown to the user: as given, or relative to the cwd when inside it. */
 export function displayPath(io: CliIO, p: string): string {
   const rel = relative(io.cwd, p);
@@ -46,6 +54,7 @@ export async function resolveClusterPath(io: CliIO, cluster?: string): Promise<s
   if (cluster !== undefined) {
     const p = resolve(io.cwd, cluster);
     if (!(await isFile(p))) {
+      if (await isDir(p)) throw new ClusterLabError('cluster-not-found', `cluster file ${cluster} is a folder, not a file`, `Pass the cluster file itself, e.g. --cluster ${join(cluster, 'cluster.yaml')}`, { kind: 'none' });
       throw new ClusterLabError('cluster-not-found', `cluster file ${cluster} not found`, 'Check the path given to --cluster, or create the file (see examples/local/cluster.yaml)', { kind: 'none' });
     }
     return p;

@@ -49,7 +49,7 @@ export const logsCommand: CliCommand = {
       const runs = (await session.store.list()).filter((r) => r.instance_id === instance || r.run_id === instance);
       let run = runs[runs.length - 1];
       if (!run) {
-        throw new ClusterLabError('logs.unknown_instance', `no run of ${instance} is known in ${session.store.dir}`, 'Check the instance id with "clusterlab status"', { kind: 'cli' });
+        throw new ClusterLabError('logs.unknown_instance', `no run of ${instance} is known in ${session.store.dir}`, 'Check the instance id with "clusterlab status"', { kind: 'none' });
       }
       await session.reconcile([run]);
       run = (await session.store.get(run.run_id)) ?? run;

@@ -8,12 +8,30 @@ import { DEFAULT_WEIGHTS } from '../../core/config/schema';
 import type { WorkspaceModel } from '../../core/config/validate';
 import { ClusterLabError, describeError } from '../../core/errors';
 import { explain, parseHealthInput, parsePlacementSpec, plan, type ExistingAllocation, type HealthInput, type PlacementInput } from '../../core/placement';
+import type { SpecError } from '../../core/placement/spec';
 import { loadWorkspace, printDiagnostics } from '../workspace';
 
 export function stringList(v: ParsedValues[string]): string[] {
   if (v === undefined) return [];
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
   return typeof v === 'string' ? [v] : [];
+}
+
+/** At most this many --placement problems are printed (a 10,000-entry spec must not flood the terminal). */
+export const MAX_SPEC_ERRORS = 10;
+
+/** Prints --placement problems, each with the spec (a window of it when long) and a caret. */
+export function printSpecErrors(io: CliIO, name: string, spec: string, errors: readonly SpecError[]): void {
+  for (const e of errors.slice(0, MAX_SPEC_ERRORS)) {
+    const at = Math.max(0, e.column - 1);
+    const from = spec.length > 100 ? Math.max(0, at - 40) : 0;
+    const to = spec.length > 100 ? Math.min(spec.length, at + 60) : spec.length;
+    const pre = from > 0 ? '…' : '';
+    const shown = `${pre}${spec.slice(from, to)}${to < spec.length ? '…' : ''}`;
+    const message = e.message.length > 300 ? `${e.message.slice(0, 299)}…` : e.message;
+    io.err(`clusterlab ${name}: --placement column ${e.column}: ${message}\n  ${shown}\n  ${' '.repeat(pre.length + at - from)}^\n`);
+  }
+  if (errors.length > MAX_SPEC_ERRORS) io.err(`clusterlab ${name}: … and ${errors.length - MAX_SPEC_ERRORS} more problem(s) in --placement\n`);
 }
 
 export type Loaded = { ok: true; model: WorkspaceModel; health?: HealthInput } | { ok: false; code: number };
@@ -46,7 +64,7 @@ export async function loadForPlacement(io: CliIO, values: ParsedValues, position
       text = await readFile(resolve(io.cwd, values.health), 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      io.err(`clusterlab ${name}: cannot read health file ${values.health}: ${code === 'ENOENT' ? 'it does not exist' : (code ?? describeError(e))}. Pass the output of "clusterlab health --json" saved to a file, or a map like {"rpi1":"unavailable"}.\n`);
+      io.err(`clusterlab ${name}: cannot read health file ${values.health}: ${code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder, not a file' : code === 'EACCES' ? 'permission denied' : (code ?? describeError(e))}. Pass the output of "clusterlab health --json" saved to a file, or a map like {"rpi1":"unavailable"}.\n`);
       return { ok: false, code: EXIT_USAGE };
     }
     const h = parseHealthInput(text, values.health, ws.model.cluster.nodes.map((n) => n.name));
@@ -113,7 +131,7 @@ export const planCommand: CliCommand = {
       const spec = typeof values.placement === 'string' ? values.placement : '';
       const r = parsePlacementSpec(spec, model.instances.map((i) => i.instance_id), model.cluster.nodes.map((n) => n.name));
       if (!r.ok) {
-        for (const e of r.errors) io.err(`clusterlab plan: --placement column ${e.column}: ${e.message}\n  ${spec}\n  ${' '.repeat(Math.max(0, e.column - 1))}^\n`);
+        printSpecErrors(io, 'plan', spec, r.errors);
         io.err('The format is "instance_id:node,instance_id2:node2" with ids from the experiment files and node names from the cluster file.\n');
         return EXIT_USAGE;
       }

@@ -18,6 +18,7 @@ import type { RunRecord } from '../../core/runs/types';
 import { checkAll } from '../../remote/healthCheck';
 import type { LogFollower } from '../../remote/logs/follower';
 import { deployAll } from '../../remote/sync/deploy-all';
+import { printSpecErrors } from './plan';
 import { fmtDuration, openSession, type OpenedSession } from './runs-common';
 import { byInstance, failoverPending, policyOf } from '../../core/failover/decide';
 import { FailoverController } from '../../remote/failover';
@@ -113,7 +114,7 @@ async function runMain(io: CliIO, o: OpenedSession, flags: RunFlags): Promise<nu
   if (flags.spec !== undefined) {
     const parsed = parsePlacementSpec(flags.spec, instances.map((i) => i.instance_id), cluster.nodes.map((n) => n.name));
     if (!parsed.ok) {
-      for (const e of parsed.errors) io.err(`clusterlab run: --placement column ${e.column}: ${e.message}\n`);
+      printSpecErrors(io, 'run', flags.spec, parsed.errors);
       return EXIT_PROBLEM;
     }
     pins = parsed.pins;

@@ -23,17 +23,104 @@ function lineCol(text: string, pos: number): string {
   return `${line}:${col}`;
 }
 
+/**
+ * Offset of the first JSON syntax error in `text` (V8's messages name it only for some errors),
+ * or undefined when the scanner finds none. Iterative: deep nesting cannot overflow the stack.
+ */
+export function jsonErrorOffset(text: string): number | undefined {
+  let i = 0;
+  const n = text.length;
+  const ws = () => {
+    while (i < n && ' \t\r\n'.includes(text[i] as string)) i++;
+  };
+  const value = (): boolean => {
+    const c = text[i];
+    if (c === '"') {
+      i++;
+      while (i < n && text[i] !== '"') {
+        const ch = text.charCodeAt(i);
+        if (ch < 0x20) return false;
+        if (text[i] === '\\') {
+          i++;
+          if (i < n && text[i] === 'u') {
+            if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) return false;
+            i += 4;
+          } else if (i >= n || !'"\\/bfnrt'.includes(text[i] as string)) return false;
+        }
+        i++;
+      }
+      if (i >= n) return false;
+      i++;
+      return true;
+    }
+    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (!m) return false;
+    i += m[0].length;
+    return true;
+  };
+  // Stack of open containers: '{' or '['.
+  const stack: string[] = [];
+  ws();
+  for (;;) {
+    if (i >= n) return n;
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      stack.push(c);
+      i++;
+      ws();
+      if (text[i] === (c === '{' ? '}' : ']')) {
+        stack.pop();
+        i++;
+      } else if (c === '{') {
+        if (text[i] !== '"' || !value()) return i >= n ? n : i;
+        ws();
+        if (text[i] !== ':') return i;
+        i++;
+        ws();
+        continue;
+      } else continue;
+    } else if (!value()) return Math.min(i, n);
+    // After a value: a comma, a closing bracket, or the end.
+    for (;;) {
+      ws();
+      const top = stack[stack.length - 1];
+      if (top === undefined) return i < n ? i : undefined;
+      if (i >= n) return n;
+      if (text[i] === ',') {
+        i++;
+        ws();
+        if (top === '{') {
+          if (text[i] !== '"' || !value()) return Math.min(i, n);
+          ws();
+          if (text[i] !== ':') return Math.min(i, n);
+          i++;
+          ws();
+        }
+        break;
+      }
+      if (text[i] === (top === '{' ? '}' : ']')) {
+        stack.pop();
+        i++;
+        continue;
+      }
+      return i;
+    }
+  }
+}
+
 const STATUS_LIST = NODE_STATUSES.join(', ');
 
 /** Parses the text of a health file. `file` is only used in messages. */
 export function parseHealthInput(text: string, file: string, knownNodes: string[]): HealthInputResult {
   let data: unknown;
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     data = JSON.parse(text);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 200);
     const m = /position (\d+)/.exec(msg);
-    const where = m ? `${file}:${lineCol(text, Number(m[1]))}` : file;
+    const pos = m ? Number(m[1]) : jsonErrorOffset(text);
+    const where = pos !== undefined ? `${file}:${lineCol(text, pos)}` : file;
     return { ok: false, error: `${where}: not valid JSON (${msg}). Pass the output of "clusterlab health --json" or a map like {"rpi1":"unavailable"}.` };
   }
   if (!isRecord(data)) return { ok: false, error: `${file}: expected a JSON object, {"nodes":[...]} or {"<node>":"<status>"}` };
