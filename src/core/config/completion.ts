@@ -1,7 +1,7 @@
 // Completion of keys and values in YAML config files, derived from the JSON Schema generated from
 // zod (never hand-kept). Works line by line, so it also works while the file is half typed.
 // JSON files get completion from VS Code's JSON support through the contributed schemas.
-import { schemaAtPath, pickObjectBranch, branches, typeLabel, type ConfigKind, type JSONSchema } from './jsonSchema';
+import { schemaAtPath, pickObjectBranch, objectBranches, branches, typeLabel, type ConfigKind, type JSONSchema } from './jsonSchema';
 
 export interface CompletionItem {
   label: string;
@@ -137,7 +137,12 @@ export function completionsAt(kind: ConfigKind, text: string, offset: number): C
     return s ? valueItems(s) : [];
   }
   if (!/^[A-Za-z_]?[\w-]*$/.test(typed)) return [];
-  const parent = pickObjectBranch(schemaAtPath(kind, path, (d) => keysAt(d, siblings)), path.length === 0 ? [...siblings, ...rootKeys] : siblings);
+  const here = schemaAtPath(kind, path, (d) => keysAt(d, siblings));
+  const keysHere = path.length === 0 ? [...new Set([...siblings, ...rootKeys])] : siblings;
+  let parent = pickObjectBranch(here, keysHere);
+  // In an empty mapping with several forms (an experiment file: instances: or one instance), offer all.
+  const forms = objectBranches(here);
+  if (keysHere.length === 0 && forms.length > 1) parent = { type: 'object', properties: Object.assign({}, ...forms.map((f) => f.properties ?? {})) as Record<string, JSONSchema>, required: [] };
   if (!parent?.properties) return [];
   const present = new Set(siblings);
   const required = new Set(parent.required ?? []);

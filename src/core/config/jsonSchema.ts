@@ -79,19 +79,18 @@ export function objectBranches(s: JSONSchema | undefined): JSONSchema[] {
 }
 
 /**
- * Picks the object branch that best matches the keys present: for an experiment file, a file
- * with `instances:` is the experiment form, anything else is a single instance.
+ * Picks the object branch that best matches the keys present: the one for which the most of its
+ * required keys are present; on a tie, the one with more keys. For an experiment file this means a
+ * file with `instances:` is the experiment form, anything else is a single instance.
  */
 export function pickObjectBranch(s: JSONSchema | undefined, keys: readonly string[]): JSONSchema | undefined {
   const obs = objectBranches(s);
   if (obs.length <= 1) return obs[0];
-  let best = obs[0];
+  let best = obs[0] as JSONSchema;
   let bestScore = -Infinity;
   for (const b of obs) {
-    const props = b.properties ?? {};
-    let score = 0;
-    for (const k of keys) if (k in props) score += 1;
-    for (const r of b.required ?? []) if (keys.includes(r)) score += 10;
+    let score = Object.keys(b.properties ?? {}).length;
+    for (const r of b.required ?? []) if (keys.includes(r)) score += 1000;
     if (score > bestScore) {
       bestScore = score;
       best = b;

@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import { parseSource, locate, getPair, type YNode, type YMap, type Offsets, type PathSeg, type Scalar } from './ast';
 import { LineIndex, hasErrors, sortDiagnostics, type Diagnostic, type Severity } from './diagnostics';
-import { jsonSchemaFor, pickObjectBranch, arrayItems, propertySchema, isClosedObject, branches, type ConfigKind, type JSONSchema } from './jsonSchema';
+import { jsonSchemaFor, pickObjectBranch, objectBranches, arrayItems, propertySchema, isClosedObject, branches, type ConfigKind, type JSONSchema } from './jsonSchema';
 import {
   clusterFileSchema,
   nodeSchema,
@@ -144,7 +144,8 @@ function buildValue(node: YNode | null, schema: JSONSchema | undefined, path: Pa
     const sub = obj ? propertySchema(obj, p.key) : undefined;
     if (obj && !sub && isClosedObject(obj)) {
       const allowed = Object.keys(obj.properties ?? {});
-      const guess = suggest(p.key, allowed);
+      // Suggest from every form the schema allows here (e.g. `instance:` → instances).
+      const guess = suggest(p.key, allowed) ?? suggest(p.key, [...new Set(objectBranches(schema).flatMap((b) => Object.keys(b.properties ?? {})))]);
       const at = describeLocation(root, path);
       rep.warning(
         'unknown-key',
@@ -503,7 +504,7 @@ function checkExperiment(src: SourceText): ExperimentCheck {
   const result: ExperimentCheck = { file: src.file, lines: rep.lines, root, diagnostics: rep.diagnostics };
   if (!ok || !root || root.kind !== 'map') return result;
   const value = asRecord(buildValue(root, jsonSchemaFor('experiment'), [], rep, root)) ?? {};
-  const isFile = getPair(root, 'instances') !== undefined;
+  const isFile = pickObjectBranch(jsonSchemaFor('experiment'), root.pairs.map((p) => p.key))?.properties?.instances !== undefined;
   const entries: InstanceEntry[] = [];
   const rawInstances = isFile ? (Array.isArray(value.instances) ? (value.instances as unknown[]) : []) : [value];
   result.knownIds = rawInstances.map((r) => asRecord(r)?.instance_id).filter((id): id is string => typeof id === 'string');

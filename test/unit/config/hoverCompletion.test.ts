@@ -45,6 +45,8 @@ test('completion in a new list item and at the top level', () => {
   assert.ok(labels.includes('name') && labels.includes('ram_gb'));
   const top = CLUSTER + '\n';
   assert.deepEqual(completionsAt('cluster', top, top.length).map((c) => c.label), ['placement', 'deploy', 'run', 'health', 'failover']);
+  const empty = completionsAt('experiment', '', 0).map((c) => c.label);
+  assert.ok(empty.includes('instances') && empty.includes('instance_id') && empty.includes('name'), empty.join());
   const exp = 'instances:\n  - instance_id: a\n    ';
   const el = completionsAt('experiment', exp, exp.length);
   assert.ok(el.some((c) => c.label === 'ram_gb' && c.detail?.includes('required')));
@@ -57,4 +59,19 @@ test('completion of enum and boolean values', () => {
   assert.deepEqual(completionsAt('experiment', b, b.length).map((c) => c.label), ['true', 'false']);
   const f = 'instances:\n  - instance_id: a\n    failover:\n      policy: ';
   assert.deepEqual(completionsAt('experiment', f, f.length).map((c) => c.label), ['none', 'restart', 'replace']);
+});
+
+test('hover and completion never throw on garbage, at any offset', () => {
+  let seed = 3;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const alphabet = 'ab:- \n\t"\'[]{}#&*!|>%@`,?0123456789.';
+  for (let k = 0; k < 400; k++) {
+    let t = '';
+    for (let j = Math.floor(rnd() * 60); j > 0; j--) t += alphabet[Math.floor(rnd() * alphabet.length)];
+    const o = Math.floor(rnd() * (t.length + 1));
+    for (const kind of ['cluster', 'experiment'] as const) {
+      hoverAt(kind, t, o);
+      assert.ok(Array.isArray(completionsAt(kind, t, o)));
+    }
+  }
 });
