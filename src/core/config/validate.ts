@@ -409,6 +409,8 @@ interface ClusterCheck extends FileCheck {
   config?: ClusterFile;
   /** Names of the nodes as written (also when the file has errors). */
   nodeNames?: string[];
+  /** The cluster-level failover as written (unknown keys removed), before defaults. */
+  rawFailover?: Record<string, unknown>;
 }
 
 function checkCluster(src: SourceText): ClusterCheck {
@@ -417,6 +419,7 @@ function checkCluster(src: SourceText): ClusterCheck {
   if (!ok) return result;
   const value = buildValue(root, jsonSchemaFor('cluster'), [], rep, root);
   const rawNodes = asRecord(value)?.nodes;
+  result.rawFailover = asRecord(asRecord(value)?.failover);
   result.nodeNames = Array.isArray(rawNodes) ? rawNodes.map((n) => asRecord(n)?.name).filter((n): n is string => typeof n === 'string') : [];
   const config = runZod('cluster', clusterFileSchema, value, root, rep);
   if (!config) {
@@ -553,7 +556,7 @@ function checkInstancesLocal(entries: InstanceEntry[], root: YNode | null, rep: 
 
 function mergeFailover(...layers: (Record<string, unknown> | undefined)[]): FailoverPolicy {
   const merged: Record<string, unknown> = {};
-  for (const l of layers) if (l) for (const [k, v] of Object.entries(l)) if (v !== undefined && v !== null) merged[k] = v;
+  for (const l of layers) if (l) for (const [k, v] of Object.entries(l)) if (v !== undefined && v !== null && k in failoverSchema.shape) merged[k] = v;
   const r = failoverSchema.safeParse(merged);
   return r.success ? r.data : failoverSchema.parse({});
 }
@@ -652,7 +655,7 @@ export function validateWorkspace(cluster: SourceText, experiments: SourceText[]
   if (hasErrors(diagnostics) || !c.config) return { diagnostics };
   const instances: InstanceConfig[] = [];
   const instanceSource: Record<string, string> = {};
-  const clusterFailover = asRecord(rawClusterFailover(c.root));
+  const clusterFailover = c.rawFailover;
   // Instances without their own failover share their file's merged policy (computed once).
   const perFile = new Map<Record<string, unknown> | undefined, FailoverPolicy>();
   for (const { exp, entry } of all) {
@@ -671,16 +674,6 @@ export function validateWorkspace(cluster: SourceText, experiments: SourceText[]
   return { model: { cluster: c.config, clusterFile: cluster.file, instances, instanceSource }, diagnostics };
 }
 
-function rawClusterFailover(root: YNode | null): unknown {
-  if (!root || root.kind !== 'map') return undefined;
-  const p = getPair(root as YMap, 'failover');
-  if (!p?.value || p.value.kind !== 'map') return undefined;
-  const o: Record<string, unknown> = {};
-  for (const q of p.value.pairs) if (q.value && q.value.kind === 'scalar') o[q.key] = q.value.value;
-  return o;
-}
-
-/** Why no node could ever hold an instance (ignoring what else is placed), or undefined. */
 export interface Unplaceable {
   /** Why, and what to do. */
   reason: string;

@@ -161,12 +161,12 @@ test('an instance no node can hold is a warning that says why', () => {
 });
 
 test('failover merges cluster < file < instance, with defaults', () => {
-  const clusterText = CLUSTER + 'failover:\n  policy: restart\n  max_restarts: 7\n';
+  const clusterText = CLUSTER + 'failover:\n  policy: restart\n  max_restarts: 7\n  max_restart: 2\n';
   const r = validateWorkspace({ file: 'cluster.yaml', text: clusterText }, [
     { file: 'e.yaml', text: 'failover:\n  backoff_seconds: 1\ninstances:\n  - instance_id: a\n    ram_gb: 1\n  - instance_id: b\n    ram_gb: 1\n    failover:\n      policy: replace\n' },
     { file: 'f.yaml', text: 'instance_id: c\nram_gb: 1\n' },
   ]);
-  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(r.diagnostics.map((d) => d.code), ['unknown-key']);
   const by = Object.fromEntries((r.model?.instances ?? []).map((i) => [i.instance_id, i.failover]));
   assert.deepEqual(by.a, { policy: 'restart', max_restarts: 7, backoff_seconds: 1 });
   assert.deepEqual(by.b, { policy: 'replace', max_restarts: 7, backoff_seconds: 1 });
