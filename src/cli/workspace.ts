@@ -109,6 +109,13 @@ export async function readSource(io: CliIO, path: string, shown: string): Promis
   try {
     let text = decoder.decode(bytes);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const nul = text.indexOf('\u0000');
+    if (nul >= 0) {
+      // A NUL byte would end up in ids, paths and commands; config files are text.
+      const before = text.slice(0, nul);
+      const line = before.split('\n').length - 1;
+      return { diagnostic: at(shown, line, nul - (before.lastIndexOf('\n') + 1), 'nul-byte', 'the file contains a NUL byte (0x00), so it is not a text file; remove it or save the file as plain UTF-8 text') };
+    }
     return { src: { file: shown, text } };
   } catch {
     const { line, character, byte } = firstInvalidUtf8(bytes);
