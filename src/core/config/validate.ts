@@ -388,6 +388,12 @@ function runZod<T>(kind: ConfigKind, schema: z.ZodType<T>, value: unknown, root:
 function startFile(src: SourceText, kind: ConfigKind): { rep: Reporter; root: YNode | null; ok: boolean } {
   const lines = new LineIndex(src.text);
   const rep = new Reporter(src.file, lines);
+  const nul = src.text.indexOf('\u0000');
+  if (nul >= 0) {
+    // Same check as the CLI's reader, so the editor reports it too.
+    rep.error('nul-byte', 'the file contains a NUL byte (0x00), so it is not a text file; remove it or save the file as plain UTF-8 text', [nul, nul + 1]);
+    return { rep, root: null, ok: false };
+  }
   const parsed = parseSource(src.text);
   for (const p of parsed.problems) rep.error(p.code, p.message, p.range);
   if (parsed.problems.length) return { rep, root: parsed.root, ok: false };

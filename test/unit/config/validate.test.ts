@@ -185,3 +185,7 @@ test('list entries that are not mappings, and unknown keys inside nested section
   const r = ws('instances:\n  - instance_id: a\n    ram_gb: 1\n    failover:\n      max_restart: 3\n');
   at(only(r.diagnostics), 5, 7, 'unknown key "max_restart" in failover of instance a; did you mean max_restarts?', 'warning');
 });
+
+test('a NUL byte is an error at its position (editor path too)', () => {
+  at(only(cluster('cluster:\n  name: a\u0000b\nnodes: []\n').diagnostics), 2, 10, 'NUL byte');
+});
