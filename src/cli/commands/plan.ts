@@ -150,7 +150,9 @@ export const planCommand: CliCommand = {
     for (const pe of result.pin_errors ?? []) {
       for (const why of pe.reasons) io.err(`clusterlab plan: --placement ${pe.instance_id}:${pe.node} is impossible: ${why}\n`);
     }
-    if (values.json) io.out(JSON.stringify(result, null, 2) + '\n');
+    // Big plans (compact explanations) are printed without indentation: same JSON, a third of
+    // the bytes, and a fraction of the time to write and to parse.
+    if (values.json) io.out((result.explanation_detail === 'compact' ? JSON.stringify(result) : JSON.stringify(result, null, 2)) + '\n');
     else io.out(explain(result));
     return result.unplaced.length ? EXIT_PROBLEM : EXIT_OK;
   },

@@ -157,6 +157,13 @@ export class State {
   readonly gmemUsed: Float64Array;
   /** Instances on each node (unordered). */
   readonly members: number[][];
+  /**
+   * Per node: the sum of the score multipliers (model.factor) of the instances on it that count
+   * in the objective (not already running). The node-wide terms (resource_efficiency,
+   * load_balancing) are the same for every instance on a node, so their part of the total score
+   * is (those terms) x fsum: a move's change of objective is then computed in O(its partners).
+   */
+  readonly fsum: Float64Array;
 
   constructor(readonly model: Model) {
     this.at = new Int32Array(model.inst.length).fill(-1);
@@ -164,6 +171,7 @@ export class State {
     this.ramUsed = new Float64Array(model.nodes.length);
     this.gmemUsed = new Float64Array(model.nodes.length);
     this.members = model.nodes.map(() => []);
+    this.fsum = new Float64Array(model.nodes.length);
   }
 
   clone(): State {
@@ -172,6 +180,7 @@ export class State {
     s.cnt.set(this.cnt);
     s.ramUsed.set(this.ramUsed);
     s.gmemUsed.set(this.gmemUsed);
+    s.fsum.set(this.fsum);
     this.members.forEach((l, n) => (s.members[n]! = l.slice()));
     return s;
   }
@@ -181,6 +190,7 @@ export class State {
     this.cnt.set(o.cnt);
     this.ramUsed.set(o.ramUsed);
     this.gmemUsed.set(o.gmemUsed);
+    this.fsum.set(o.fsum);
     o.members.forEach((l, n) => (this.members[n]! = l.slice()));
   }
 
@@ -190,6 +200,7 @@ export class State {
     this.ramUsed[n]! += this.model.ram[i]!;
     this.gmemUsed[n]! += this.model.gmem[i]!;
     this.members[n]!.push(i);
+    if (i >= this.model.existingCount) this.fsum[n]! += this.model.factor[i * this.model.nodes.length + n]!;
   }
 
   unassign(i: number): void {
@@ -199,6 +210,7 @@ export class State {
     this.cnt[n]!--;
     this.ramUsed[n]! -= this.model.ram[i]!;
     this.gmemUsed[n]! -= this.model.gmem[i]!;
+    if (i >= this.model.existingCount) this.fsum[n]! -= this.model.factor[i * this.model.nodes.length + n]!;
     const l = this.members[n]!;
     const k = l.lastIndexOf(i);
     l[k]! = l[l.length - 1]!;
@@ -207,6 +219,7 @@ export class State {
       // Keep sums exact when a node empties, so float drift never accumulates.
       this.ramUsed[n]! = 0;
       this.gmemUsed[n]! = 0;
+      this.fsum[n]! = 0;
     }
   }
 }

@@ -2,9 +2,9 @@
 // then the result with a score breakdown or a reason for every (instance, node) pair.
 import type { InstanceConfig } from '../config/schema';
 import { ClusterLabError } from '../errors';
-import { violations } from './constraints';
+import { ReasonCache, violations } from './constraints';
 import { buildModel, feasible, State, type Model } from './model';
-import { breakdownAt, objectiveOf, type Objective } from './score';
+import { affinityAt, breakdownAt, nodeTerms, objectiveOf, type Objective } from './score';
 import { search, type SearchOptions } from './search';
 import { SCORE_TERMS, type InstanceExplanation, type NodeOption, type Placement, type PlacementInput, type PlanResult, type ScoreBreakdown, type Unplaced } from './types';
 
@@ -26,6 +26,11 @@ function baseState(model: Model): State {
 export interface PlanOptions extends SearchOptions {
   /** Build `explanations` (every instance x every node). Default true; unplaced reasons are always built. */
   explanations?: boolean;
+  /**
+   * Breakdowns for feasible alternatives: 'full' always, 'compact' never (score only), 'auto'
+   * (default) full up to FULL_EXPLANATION_CELLS instances x nodes.
+   */
+  explanationDetail?: 'auto' | 'full' | 'compact';
 }
 
 export function plan(input: PlacementInput, opts: PlanOptions = {}): PlanResult {
@@ -58,46 +63,80 @@ export function plan(input: PlacementInput, opts: PlanOptions = {}): PlanResult 
       }
     }
   }
-  return buildResult(model, s, pinned, pinErrors, r.exact, opts.explanations ?? true);
+  return buildResult(model, s, pinned, pinErrors, r.exact, opts);
 }
 
-function buildResult(model: Model, s: State, pinned: Set<number>, pinErrors: NonNullable<PlanResult['pin_errors']>, exact: boolean, withExplanations: boolean): PlanResult {
+/**
+ * Up to this many instances x nodes, every feasible alternative in `explanations` carries its
+ * full breakdown; above it (1,000 x 100 is 100,000 options) feasible alternatives are compact,
+ * `{node, feasible, score}`, so that building and printing the plan stays fast. The chosen node
+ * always has its breakdown, and every impossible node its reason.
+ */
+export const FULL_EXPLANATION_CELLS = 20_000;
+
+function buildResult(model: Model, s: State, pinned: Set<number>, pinErrors: NonNullable<PlanResult['pin_errors']>, exact: boolean, opts: PlanOptions): PlanResult {
+  const withExplanations = opts.explanations ?? true;
+  const M = model.nodes.length;
+  const toPlace = model.inst.length - model.existingCount;
+  const detail = opts.explanationDetail && opts.explanationDetail !== 'auto' ? opts.explanationDetail : toPlace * M <= FULL_EXPLANATION_CELLS ? 'full' : 'compact';
   const placements: Placement[] = [];
   const unplaced: Unplaced[] = [];
   const explanations: InstanceExplanation[] = [];
+  const reasons = new ReasonCache(model, s);
+  // Node-wide terms for "one more instance of r GB on n", shared by every instance of that size.
+  const addTerms = model.nodes.map(() => new Map<number, number>());
+  const termsIfAdded = (i: number, n: number): number => {
+    const byRam = addTerms[n]!;
+    let t = byRam.get(model.ram[i]!);
+    if (t === undefined) {
+      t = nodeTerms(model, n, s.ramUsed[n]! + model.ram[i]!, s.cnt[n]! + 1);
+      byRam.set(model.ram[i]!, t);
+    }
+    return t;
+  };
   let total = 0;
   for (let i = model.existingCount; i < model.inst.length; i++) {
     const id = model.inst[i]!.instance_id;
     const at = s.at[i]!;
+    if (at >= 0) {
+      const sc = breakdownAt(model, s, i, at);
+      const p: Placement = { instance_id: id, node: model.nodes[at]!.name, score: round2(sc.score), breakdown: roundBreakdown(sc.breakdown) };
+      if (pinned.has(i)) p.manual = true;
+      if (sc.factor !== 1) p.penalty = round2(sc.raw - sc.score);
+      placements.push(p);
+      total += sc.score;
+    }
+    if (!withExplanations && at >= 0) continue;
     const options: NodeOption[] = [];
-    const reasons: Record<string, string> = {};
-    for (let n = 0; n < model.nodes.length; n++) {
-      if (!withExplanations && at >= 0 && n !== at) continue;
+    const why: Record<string, string> = {};
+    for (let n = 0; n < M; n++) {
       const name = model.nodes[n]!.name;
-      const v = n === at ? [] : violations(model, s, i, n);
-      if (v.length) {
-        options.push({ node: name, feasible: false, reason: v.join('; ') });
-        reasons[name] = v.join('; ');
+      const reason = n === at ? undefined : reasons.reason(i, n);
+      if (reason !== undefined) {
+        if (withExplanations) options.push({ node: name, feasible: false, reason });
+        if (at < 0) why[name] = reason;
         continue;
       }
-      const sc = breakdownAt(model, s, i, n);
-      const opt: NodeOption = { node: name, feasible: true, score: round2(sc.score), breakdown: roundBreakdown(sc.breakdown) };
-      if (sc.factor !== 1) opt.penalty = round2(sc.raw - sc.score);
-      options.push(opt);
-      // Only reachable if the search stopped early; say so rather than leave a node out.
-      if (at < 0) reasons[name] = `possible (score ${round2(sc.score)}) but not chosen: the search budget ran out`;
-      if (n === at) {
-        const p: Placement = { instance_id: id, node: name, score: round2(sc.score), breakdown: roundBreakdown(sc.breakdown) };
-        if (pinned.has(i)) p.manual = true;
-        if (sc.factor !== 1) p.penalty = round2(sc.raw - sc.score);
-        placements.push(p);
-        total += sc.score;
+      let opt: NodeOption;
+      if (detail === 'full' || n === at) {
+        const sc = breakdownAt(model, s, i, n);
+        opt = { node: name, feasible: true, score: round2(sc.score), breakdown: roundBreakdown(sc.breakdown) };
+        if (sc.factor !== 1) opt.penalty = round2(sc.raw - sc.score);
+      } else {
+        const f = model.factor[i * M + n]!;
+        const raw = termsIfAdded(i, n) + model.gpuTerm[i * M + n]! + model.prefTerm[i * M + n]! + affinityAt(model, s, i, n);
+        opt = { node: name, feasible: true, score: round2(raw * f) };
+        if (f !== 1) opt.penalty = round2(raw - raw * f);
       }
+      if (withExplanations) options.push(opt);
+      // Only reachable if the search stopped early; say so rather than leave a node out.
+      if (at < 0) why[name] = `possible (score ${opt.score}) but not chosen: the search budget ran out`;
     }
     if (withExplanations) explanations.push({ instance_id: id, chosen: at >= 0 ? model.nodes[at]!.name : undefined, options });
-    if (at < 0) unplaced.push({ instance_id: id, reasons });
+    if (at < 0) unplaced.push({ instance_id: id, reasons: why });
   }
   const result: PlanResult = { placements, unplaced, explanations, total_score: round2(total), exact };
+  if (withExplanations) result.explanation_detail = detail;
   if (pinErrors.length) result.pin_errors = pinErrors;
   return result;
 }

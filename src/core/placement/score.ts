@@ -46,6 +46,20 @@ export function loadFactor(model: Model, n: number, count: number): number {
   return (s + (1 - Math.min(1, Math.max(0, l)))) / 2;
 }
 
+/** Node-wide score part per counted instance on n with `ram` GB and `cnt` instances on it. */
+export function nodeTerms(model: Model, n: number, ram: number, cnt: number): number {
+  return model.weights.resource_efficiency * utilisationFactor(ram / model.ramTotal[n]!) + model.weights.load_balancing * loadFactor(model, n, cnt);
+}
+
+/** Affinity term of instance j if it were on node n (its partners where s has them). */
+export function affinityAt(model: Model, s: State, j: number, n: number): number {
+  const partners = model.aff[j]!;
+  if (!partners.length) return model.weights.affinity;
+  let co = 0;
+  for (const p of partners) if (s.at[p]! === n) co++;
+  return (model.weights.affinity * co) / partners.length;
+}
+
 /** Breakdown of instance i on node n, as if i were on n with the rest of s unchanged. */
 export function breakdownAt(model: Model, s: State, i: number, n: number): { breakdown: ScoreBreakdown; raw: number; factor: number; score: number } {
   const m = model.nodes.length;

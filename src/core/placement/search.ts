@@ -5,7 +5,7 @@
 // empty nodes, and an optimistic bound per tier (count placed, degraded, total score). Budgets are
 // counted in work units, never in time, so the same input always gives the same plan.
 import { DEGRADED_FACTOR, feasible, type Model, State } from './model';
-import { compareObjective, loadFactor, objectiveOf, scoreOf, utilisationFactor, type Objective } from './score';
+import { affinityAt, compareObjective, loadFactor, nodeTerms, objectiveOf, utilisationFactor, type Objective } from './score';
 
 export interface SearchOptions {
   /** Work units (roughly: feasibility checks) the exact search may spend. */
@@ -24,62 +24,49 @@ export interface SearchResult {
 
 const DEFAULT_EXACT_BUDGET = 4_000_000;
 const DEFAULT_LOCAL_BUDGET = 8_000;
-/** Above this many instances x nodes the greedy ranks nodes by the instance's own score only. */
-const CHEAP_RANK_CELLS = 20_000;
 /** Largest instances x nodes for which the exact search runs. */
 export const EXACT_MAX_CELLS = 2_000;
 
-/** Objective change (placed, degraded, total) of moving i from its node to `to` (-1 = unplace). */
-const stamp: { mark: Int32Array; gen: number; list: number[] } = { mark: new Int32Array(0), gen: 0, list: [] };
-function moveDelta(model: Model, s: State, i: number, to: number): Objective {
+/**
+ * Objective change (placed, degraded, total) of moving i from its node to `to` (-1 = unplace),
+ * computed from per-node aggregates in O(i's affinity partners): the node-wide terms of the two
+ * nodes times their multiplier sums (State.fsum), i's own terms, and the affinity terms of the
+ * instances that declared affinity with i.
+ */
+export function moveDelta(model: Model, s: State, i: number, to: number): Objective {
   const from = s.at[i]!;
-  if (stamp.mark.length < model.inst.length) stamp.mark = new Int32Array(model.inst.length);
-  const gen = ++stamp.gen;
-  const list = stamp.list;
-  list.length = 0;
-  const add = (j: number) => {
-    if (j >= model.existingCount && stamp.mark[j] !== gen) {
-      stamp.mark[j] = gen;
-      list.push(j);
-    }
-  };
-  if (from >= 0) for (const j of s.members[from]!) add(j);
-  if (to >= 0) for (const j of s.members[to]!) add(j);
-  for (const j of model.affBy[i]!) if (s.at[j]! >= 0) add(j);
-  add(i);
-  let before = 0;
-  for (const j of list) before += scoreOf(model, s, j);
-  if (from >= 0) s.unassign(i);
-  if (to >= 0) s.assign(i, to);
-  let after = 0;
-  for (const j of list) after += scoreOf(model, s, j);
-  if (to >= 0) s.unassign(i);
-  if (from >= 0) s.assign(i, from);
-  const countOf = (n: number) => (n >= 0 ? 1 : 0);
-  const degOf = (n: number) => (n >= 0 && model.degraded[n]! ? 1 : 0);
-  return { placed: countOf(to) - countOf(from), degraded: degOf(to) - degOf(from), total: after - before };
-}
-
-/** Score i alone would get on n (others unchanged): a cheap proxy for the marginal objective. */
-function ownScore(model: Model, s: State, i: number, n: number): Objective {
+  if (from === to) return { placed: 0, degraded: 0, total: 0 };
   const M = model.nodes.length;
-  const w = model.weights;
-  const partners = model.aff[i]!;
-  let aff = w.affinity;
-  if (partners.length) {
-    let co = 0;
-    for (const j of partners) if (s.at[j]! === n) co++;
-    aff = (w.affinity * co) / partners.length;
+  const counted = i >= model.existingCount;
+  const fFrom = counted && from >= 0 ? model.factor[i * M + from]! : 0;
+  const fTo = counted && to >= 0 ? model.factor[i * M + to]! : 0;
+  let total = 0;
+  if (from >= 0) {
+    total -= nodeTerms(model, from, s.ramUsed[from]!, s.cnt[from]!) * s.fsum[from]!;
+    if (s.cnt[from]! > 1) total += nodeTerms(model, from, s.ramUsed[from]! - model.ram[i]!, s.cnt[from]! - 1) * (s.fsum[from]! - fFrom);
+    if (counted) total -= fFrom * (model.gpuTerm[i * M + from]! + model.prefTerm[i * M + from]! + affinityAt(model, s, i, from));
   }
-  // What i brings to the instances that declared affinity with it and are already on n.
-  let pull = 0;
-  for (const j of model.affBy[i]!) if (j >= model.existingCount && s.at[j]! === n) pull += (w.affinity * model.factor[j * M + n]!) / model.aff[j]!.length;
-  const raw = w.resource_efficiency * utilisationFactor((s.ramUsed[n]! + model.ram[i]!) / model.ramTotal[n]!) + w.load_balancing * loadFactor(model, n, s.cnt[n]! + 1) + model.gpuTerm[i * M + n]! + aff + model.prefTerm[i * M + n]!;
-  return { placed: 1, degraded: model.degraded[n]! ? 1 : 0, total: raw * model.factor[i * M + n]! + pull };
+  if (to >= 0) {
+    if (s.cnt[to]! > 0) total -= nodeTerms(model, to, s.ramUsed[to]!, s.cnt[to]!) * s.fsum[to]!;
+    total += nodeTerms(model, to, s.ramUsed[to]! + model.ram[i]!, s.cnt[to]! + 1) * (s.fsum[to]! + fTo);
+    if (counted) total += fTo * (model.gpuTerm[i * M + to]! + model.prefTerm[i * M + to]! + affinityAt(model, s, i, to));
+  }
+  const w = model.weights.affinity;
+  for (const j of model.affBy[i]!) {
+    if (j < model.existingCount) continue;
+    const n = s.at[j]!;
+    if (n < 0 || (n !== from && n !== to)) continue;
+    const unit = (w * model.factor[j * M + n]!) / model.aff[j]!.length;
+    total += n === to ? unit : -unit;
+  }
+  if (!counted) return { placed: 0, degraded: 0, total };
+  const placed = (to >= 0 ? 1 : 0) - (from >= 0 ? 1 : 0);
+  const degraded = (to >= 0 && model.degraded[to]! ? 1 : 0) - (from >= 0 && model.degraded[from]! ? 1 : 0);
+  return { placed, degraded, total };
 }
 
 /** Feasible nodes for i, best first: non-degraded, then best marginal objective, then node order. */
-function rankedNodes(model: Model, s: State, i: number, symmetryBreak: number[] | undefined, cheap = false): number[] {
+function rankedNodes(model: Model, s: State, i: number, symmetryBreak: number[] | undefined): number[] {
   const cand: { n: number; d: Objective }[] = [];
   const seenEmptyClass = new Set<number>();
   for (let n = 0; n < model.nodes.length; n++) {
@@ -88,10 +75,25 @@ function rankedNodes(model: Model, s: State, i: number, symmetryBreak: number[] 
       if (seenEmptyClass.has(symmetryBreak[n]!)) continue;
       seenEmptyClass.add(symmetryBreak[n]!);
     }
-    cand.push({ n, d: cheap ? ownScore(model, s, i, n) : moveDelta(model, s, i, n) });
+    cand.push({ n, d: moveDelta(model, s, i, n) });
   }
   cand.sort((a, b) => -compareObjective(a.d, b.d) || a.n - b.n);
   return cand.map((c) => c.n);
+}
+
+/** The best feasible node for i (as rankedNodes' first), or -1; allocation-free. */
+export function bestNode(model: Model, s: State, i: number): number {
+  let best: Objective | undefined;
+  let bestN = -1;
+  for (let n = 0; n < model.nodes.length; n++) {
+    if (!feasible(model, s, i, n)) continue;
+    const d = moveDelta(model, s, i, n);
+    if (best === undefined || compareObjective(d, best) > 0) {
+      best = d;
+      bestN = n;
+    }
+  }
+  return bestN;
 }
 
 function countFeasible(model: Model, s: State, i: number): number {
@@ -107,10 +109,9 @@ export function heuristic(model: Model, base: State, free: number[], opts: Searc
     .map((i) => ({ i, c: countFeasible(model, s, i) }))
     .sort((a, b) => a.c - b.c || model.ram[b.i]! - model.ram[a.i]! || a.i - b.i)
     .map((x) => x.i);
-  const cheap = free.length * model.nodes.length > CHEAP_RANK_CELLS;
   for (const i of order) {
-    const ranked = rankedNodes(model, s, i, undefined, cheap);
-    if (ranked.length) s.assign(i, ranked[0]!);
+    const n = bestNode(model, s, i);
+    if (n >= 0) s.assign(i, n);
   }
   repair(model, s, free);
   localSearch(model, s, free, opts.localBudget ?? DEFAULT_LOCAL_BUDGET);
@@ -155,8 +156,8 @@ function repair(model: Model, s: State, free: number[]): void {
   // Anything that fits now goes in.
   for (const i of free) {
     if (s.at[i]! >= 0) continue;
-    const ranked = rankedNodes(model, s, i, undefined);
-    if (ranked.length) s.assign(i, ranked[0]!);
+    const n = bestNode(model, s, i);
+    if (n >= 0) s.assign(i, n);
   }
 }
 

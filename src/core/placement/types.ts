@@ -64,6 +64,12 @@ export interface PlanResult {
   explanations: InstanceExplanation[];
   total_score: number;
   exact: boolean;
+  /**
+   * 'full': every feasible option in `explanations` has its breakdown. 'compact' (big plans):
+   * feasible alternatives give node and score only; the chosen node keeps its breakdown and
+   * impossible nodes their reason.
+   */
+  explanation_detail?: 'full' | 'compact';
   /** Manual pins that broke a hard constraint (those instances are in `unplaced`). */
   pin_errors?: { instance_id: string; node: string; reasons: string[] }[];
 }

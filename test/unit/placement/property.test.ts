@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compareObjective, evaluateAssignment, plan, type Objective, type PlacementInput } from '../../../src/core/placement';
+import { checkHardConstraints, compareObjective, evaluateAssignment, plan, type Objective, type PlacementInput } from '../../../src/core/placement';
 import { DEFAULT_WEIGHTS } from '../../../src/core/config/schema';
 import type { NodeStatus } from '../../../src/core/health/types';
 import { inst, node } from './helpers';
@@ -136,5 +136,38 @@ test('the heuristic path (big inputs) still never breaks a hard constraint', () 
       assert.deepEqual(e.violations, []);
     }),
     { numRuns: 15, seed: 3 },
+  );
+});
+
+test('compact explanations equal the full ones minus the breakdowns; every reason is the hard-constraint text', () => {
+  fc.assert(
+    fc.property(fc.array(nodeArb, { minLength: 1, maxLength: 6 }), fc.array(instArb, { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 3 }), (nodes, insts, pinSeed) => {
+      const inp = build(nodes, insts, pinSeed);
+      const full = plan(inp, { explanationDetail: 'full' });
+      const compact = plan(inp, { explanationDetail: 'compact' });
+      assert.equal(full.explanation_detail, 'full');
+      assert.equal(compact.explanation_detail, 'compact');
+      assert.deepEqual(compact.placements, full.placements);
+      assert.deepEqual(compact.unplaced, full.unplaced);
+      const assignment = Object.fromEntries(full.placements.map((p) => [p.instance_id, p.node]));
+      full.explanations.forEach((ex, k) => {
+        const cx = compact.explanations[k]!;
+        assert.equal(cx.instance_id, ex.instance_id);
+        assert.equal(ex.options.length, inp.nodes.length);
+        ex.options.forEach((o, n) => {
+          const c = cx.options[n]!;
+          assert.equal(c.node, o.node);
+          assert.equal(c.feasible, o.feasible);
+          assert.equal(c.reason, o.reason);
+          assert.equal(c.score, o.score);
+          if (o.node === ex.chosen) assert.deepEqual(c.breakdown, o.breakdown);
+          else assert.equal(c.breakdown, undefined);
+          // The shared-text fast path says exactly what the general check says.
+          const v = checkHardConstraints(inp, assignment, ex.instance_id, o.node);
+          if (o.node !== ex.chosen) assert.equal(o.reason, v.length ? v.join('; ') : undefined);
+        });
+      });
+    }),
+    { numRuns: 200, seed: 11 },
   );
 });
