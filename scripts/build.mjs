@@ -1,12 +1,18 @@
 // Bundles the extension host code, the CLI and the dashboard webview with esbuild.
 import * as esbuild from 'esbuild';
-import { chmodSync, mkdirSync, copyFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, copyFileSync, existsSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production') || process.env.NODE_ENV === 'production';
 
-// ssh2's optional native parts: it falls back to pure JS without them.
+// ssh2's optional native parts: it falls back to pure JS without them. The bundles require
+// `./crypto/build/Release/sshcrypto.node` relative to dist/, so the built addon is copied there
+// (when npm built it); without it ssh2 silently uses its pure-JS ciphers, so the .vsix and
+// other platforms still work.
 const sshNativeExternals = ['cpu-features', './crypto/build/Release/sshcrypto.node'];
+const sshCryptoAddon = 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node';
+const sshCryptoCopy = 'dist/crypto/build/Release/sshcrypto.node';
 
 const common = {
   bundle: true,
@@ -58,6 +64,12 @@ if (watch) {
 } else {
   await Promise.all(targets.map((t) => esbuild.build(t)));
   chmodSync('dist/cli.js', 0o755);
+  if (existsSync(sshCryptoAddon)) {
+    mkdirSync(dirname(sshCryptoCopy), { recursive: true });
+    copyFileSync(sshCryptoAddon, sshCryptoCopy);
+  } else {
+    rmSync(sshCryptoCopy, { force: true });
+  }
   try {
     copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/webview/uPlot.min.css');
   } catch {

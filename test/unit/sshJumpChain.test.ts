@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SshTarget } from '../../src/core/ssh/sshConfig';
 import { ConnectionError } from '../../src/remote/connection';
-import { resolveJumpChain, resolveNodeTarget, type SshConfigBackend } from '../../src/remote/ssh/sshConfig';
+import { resolveJumpChain, resolveNodeTarget, resolveSshConfig, sshGStats, type SshConfigBackend } from '../../src/remote/ssh/sshConfig';
 
 const HAS_SSH = existsSync('/usr/bin/ssh');
 
@@ -117,5 +117,23 @@ describe('ProxyJump chain resolution', () => {
     for (const host of ['jetson', 'pi-3', 'inner', 'bastion', 'plain.example']) {
       assert.deepEqual(await chainOf(host, cfg, 'package'), await chainOf(host, cfg, 'ssh-G'), host);
     }
+  });
+
+  it('resolves many hosts asked at once with one spawn, each as a lone `ssh -G` would', { skip: !HAS_SSH && 'no OpenSSH client here' }, async () => {
+    const hosts = ['jetson', 'pi-1', 'pi-2', 'inner', 'bastion', 'x.example', 'Upper.Example'];
+    const before = { ...sshGStats };
+    const together = await Promise.all(hosts.map((h) => resolveSshConfig(h, cfg, { user: `u-${h}` }, 'ssh-G')));
+    assert.equal(sshGStats.spawns - before.spawns, 1);
+    assert.equal(sshGStats.resolutions - before.resolutions, hosts.length);
+    for (const [i, h] of hosts.entries()) {
+      const alone = await resolveSshConfig(h, cfg, { user: `u-${h}`, port: 22 }, 'ssh-G'); // another cache key: a spawn of its own
+      assert.deepEqual({ ...together[i], port: 22 }, alone, h);
+      assert.equal(together[i]!.user, `u-${h}`);
+    }
+    // a host name ssh refuses fails alone, the others still resolve
+    const mixed = await Promise.allSettled([resolveSshConfig('bad host', cfg, {}, 'ssh-G'), resolveSshConfig('pi-9', cfg, {}, 'ssh-G')]);
+    assert.equal(mixed[0].status, 'rejected');
+    assert.match(String((mixed[0] as PromiseRejectedResult).reason), /ssh -G failed/);
+    assert.equal(mixed[1].status, 'fulfilled');
   });
 });

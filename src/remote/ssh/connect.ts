@@ -227,39 +227,47 @@ export async function connectHop(node: string, target: SshTarget, sock: Duplex, 
   });
 }
 
+// Key loads in flight per pool key cache: ten nodes connecting at once with the same key parse
+// it once and ask for its passphrase once.
+const keyLoads = new WeakMap<Map<string, ParsedKey>, Map<string, Promise<{ key: ParsedKey | null; outcome?: string }>>>();
+
 async function loadKey(node: string, path: string, opts: HopOptions, attempts: KeyAttempt[]): Promise<ParsedKey | null> {
   const cached = opts.keyCache?.get(path);
   if (cached) return cached;
+  let inflight = opts.keyCache ? keyLoads.get(opts.keyCache) : undefined;
+  if (opts.keyCache && !inflight) keyLoads.set(opts.keyCache, (inflight = new Map()));
+  let load = inflight?.get(path);
+  if (!load) {
+    load = readKey(node, path, opts);
+    if (inflight) {
+      inflight.set(path, load);
+      void load.finally(() => inflight.delete(path));
+    }
+  }
+  const r = await load;
+  if (r.outcome) attempts.push({ label: path, outcome: r.outcome });
+  return r.key;
+}
+
+async function readKey(node: string, path: string, opts: HopOptions): Promise<{ key: ParsedKey | null; outcome?: string }> {
   let data: Buffer;
   try {
     data = await fsp.readFile(path);
   } catch {
-    return null; // missing key files are skipped silently, as OpenSSH does
+    return { key: null }; // missing key files are skipped silently, as OpenSSH does
   }
   let parsed = utils.parseKey(data);
   if (parsed instanceof Error && /passphrase|encrypted/i.test(parsed.message)) {
-    if (!opts.passphrase) {
-      attempts.push({ label: path, outcome: 'encrypted, no passphrase source' });
-      return null;
-    }
+    if (!opts.passphrase) return { key: null, outcome: 'encrypted, no passphrase source' };
     const pass = await opts.passphrase(node, path);
-    if (pass === undefined) {
-      attempts.push({ label: path, outcome: 'encrypted, no passphrase given' });
-      return null;
-    }
+    if (pass === undefined) return { key: null, outcome: 'encrypted, no passphrase given' };
     parsed = utils.parseKey(data, pass);
-    if (parsed instanceof Error) {
-      attempts.push({ label: path, outcome: 'wrong passphrase' });
-      return null;
-    }
+    if (parsed instanceof Error) return { key: null, outcome: 'wrong passphrase' };
   }
-  if (parsed instanceof Error) {
-    attempts.push({ label: path, outcome: `unreadable key: ${parsed.message}` });
-    return null;
-  }
+  if (parsed instanceof Error) return { key: null, outcome: `unreadable key: ${parsed.message}` };
   const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
   opts.keyCache?.set(path, key);
-  return key;
+  return { key };
 }
 
 /**

@@ -1,5 +1,5 @@
 // known_hosts file I/O: which files are read, and appending a newly accepted key.
-import { existsSync, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseKnownHosts, type KnownHostsFile } from '../../core/ssh/knownHosts';
@@ -20,14 +20,25 @@ export function knownHostsFiles(explicit: string | undefined, fromSshConfig: str
   return { read: [...user, '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'], write: user[0] ?? defaultKnownHostsPath() };
 }
 
+// Parsed files, reused while the file is unchanged (same mtime and size): ten connects at once
+// read and parse known_hosts once, and a key appended by one connect is seen by the next.
+const parsedCache = new Map<string, { mtimeMs: number; size: number; parsed: KnownHostsFile }>();
+
 export async function loadKnownHosts(paths: string[]): Promise<KnownHostsFile[]> {
   const out: KnownHostsFile[] = [];
   for (const p of paths) {
-    if (!existsSync(p)) continue;
     try {
-      out.push(parseKnownHosts(p, await fsp.readFile(p, 'utf8')));
+      const st = await fsp.stat(p);
+      const hit = parsedCache.get(p);
+      if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) {
+        out.push(hit.parsed);
+        continue;
+      }
+      const parsed = parseKnownHosts(p, await fsp.readFile(p, 'utf8'));
+      parsedCache.set(p, { mtimeMs: st.mtimeMs, size: st.size, parsed });
+      out.push(parsed);
     } catch {
-      // unreadable file: as OpenSSH, skip it
+      // missing or unreadable file: as OpenSSH, skip it
     }
   }
   return out;

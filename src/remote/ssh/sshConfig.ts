@@ -17,6 +17,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import SSHConfig from 'ssh-config';
+import { q } from '../../core/shell';
 import { applyNodeOverrides, parseProxyJump, parseSshG, type JumpSpec, type NodeSshFields, type SshTarget } from '../../core/ssh/sshConfig';
 import { ConnectionError } from '../connection';
 
@@ -54,11 +55,57 @@ function mtimeOf(p: string): number {
   }
 }
 
+// `ssh -G` calls asked for in the same turn of the event loop (a health check resolving every
+// node at once) run as one `sh` that starts them all in parallel: one spawn from this process
+// instead of one per node (each spawn blocks the event loop for several ms in a large process).
+interface SshGJob {
+  args: string[];
+  resolve: (out: string) => void;
+  reject: (e: Error) => void;
+}
+let queued: SshGJob[] = [];
+
 function sshG(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(SSH_BIN!, args, { timeout: 5000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`ssh -G failed: ${(stderr || err.message).trim()}`));
-      else resolve(stdout);
+    queued.push({ args, resolve, reject });
+    if (queued.length === 1) setImmediate(flushSshG);
+  });
+}
+
+function sshGFailed(stderr: string, fallback: string): Error {
+  return new Error(`ssh -G failed: ${(stderr || fallback).trim()}`);
+}
+
+/** Counts spawns, for tests and benchmarks. */
+export const sshGStats = { spawns: 0, resolutions: 0 };
+
+function flushSshG(): void {
+  const jobs = queued;
+  queued = [];
+  sshGStats.spawns++;
+  sshGStats.resolutions += jobs.length;
+  if (jobs.length === 1) {
+    const job = jobs[0]!;
+    execFile(SSH_BIN!, job.args, { timeout: 5000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) job.reject(sshGFailed(stderr, err.message));
+      else job.resolve(stdout);
+    });
+    return;
+  }
+  // Each job writes its output, errors and exit code to its own files; then all are printed as
+  // \x01 code \x02 stdout \x02 stderr (ssh -G never prints those bytes).
+  const lines = ['d=$(mktemp -d) || exit 1', `trap 'rm -rf "$d"' EXIT`];
+  jobs.forEach((j, i) => lines.push(`( ${[SSH_BIN!, ...j.args].map((a) => q(a)).join(' ')} >"$d/o${i}" 2>"$d/e${i}" </dev/null; echo $? >"$d/r${i}" ) &`));
+  lines.push('wait');
+  jobs.forEach((_, i) => lines.push(`printf '\\001%s\\002' "$(cat "$d/r${i}")"; cat "$d/o${i}"; printf '\\002'; cat "$d/e${i}"`));
+  execFile('/bin/sh', ['-c', lines.join('\n')], { timeout: 10_000, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
+    const parts = stdout.split('\x01').slice(1);
+    jobs.forEach((job, i) => {
+      const part = parts[i];
+      if (err && part === undefined) return job.reject(sshGFailed(stderr, err.message));
+      const [code, out, errText] = (part ?? '').split('\x02');
+      if (code !== '0' || out === undefined) job.reject(sshGFailed(errText ?? '', `exit ${code ?? '?'}`));
+      else job.resolve(out);
     });
   });
 }
