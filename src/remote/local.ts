@@ -12,6 +12,16 @@ import { buildDetachedCommand, parseDetachedOutput } from './detached';
 
 const SHELL = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 
+/** Variables of the CLI's own environment that commands and experiments on this machine never see. */
+const SECRET_ENV = ['CLUSTERLAB_SSH_PASSPHRASE'];
+
+/** The environment for commands run here: ours, minus secrets (a run could print it to its log). */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of SECRET_ENV) delete env[k];
+  return env;
+}
+
 export interface LocalConnectionOptions {
   /** Relative paths resolve against this directory (default: the home directory). */
   rootDir?: string;
@@ -32,7 +42,7 @@ export class LocalConnection implements NodeConnection {
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     return new Promise<ExecResult>((resolveP, reject) => {
       if (opts.signal?.aborted) return reject(abortError(this.node));
-      const child = spawn(SHELL, ['-c', command], { cwd: this.rootDir, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(SHELL, ['-c', command], { cwd: this.rootDir, env: childEnv(), detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       const collect = opts.collect !== false;
       const out: Buffer[] = [];
       const err: Buffer[] = [];
