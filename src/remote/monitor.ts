@@ -202,7 +202,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     const ok = probeOk(health);
     const prevHealth = this.last.get(name);
     const prev = this.states.get(name) ?? INITIAL_LIVENESS;
-    const change = observeProbe(prev, ok, endedAt, this.policy, ok ? undefined : health.reason);
+    const change = observeProbe(prev, ok, endedAt, this.policy, ok ? undefined : health.reason, startedAt);
     this.states.set(name, change.state);
     this.last.set(name, health);
     this.lastOk.set(name, ok);

@@ -5,12 +5,12 @@
 //   live run on a node that went down          → mark_lost
 //   lost run, policy restart                   → nothing: when the node is back, reconcile finds
 //                                                it running (reattach) or crashed (then restart)
-//   lost run, policy replace                   → replace on a healthy node (plan() with every
+//   lost run on a node marked down, replace    → replace on a healthy node (plan() with every
 //                                                constraint, the instances that stay, and a
 //                                                penalty on the failed node), after the backoff
 //   crashed / failed run, restart or replace   → restart on the same node once it is up, after
 //                                                the backoff (replace moves it when its node is
-//                                                down, or when it failed there to start at all)
+//                                                down or degraded, or it failed there to start)
 //   max_restarts used up                       → give_up (once)
 //   an older copy of an instance still active  → stop_stale once its node is reachable, so two
 //   on a node that is reachable again            copies never run
@@ -96,6 +96,11 @@ export function decideFailover(input: FailoverInput): FailoverDecision {
     const l = input.liveness[node];
     return l !== undefined && isDown(l);
   };
+  // Stale copies are stopped only on nodes that answer steadily (not down, not suspect).
+  const steady = (node: string) => {
+    const l = input.liveness[node];
+    return l === undefined || l.liveness === 'up' || l.liveness === 'unknown';
+  };
   const groups = byInstance(input.runs);
   // The instances that stay where they are: current live runs not being moved.
   const currentLive: RunRecord[] = [];
@@ -108,7 +113,7 @@ export function decideFailover(input: FailoverInput): FailoverDecision {
     const cur = list[list.length - 1]!;
     // Older copies still active: stop them where their node answers again.
     for (const old of list.slice(0, -1)) {
-      if (!isActive(old.status) || down(old.node)) continue;
+      if (!isActive(old.status) || !steady(old.node)) continue;
       if (old.status === 'planned' || old.status === 'deploying') continue;
       actions.push({
         kind: 'stop_stale',
@@ -135,6 +140,8 @@ export function decideFailover(input: FailoverInput): FailoverDecision {
     if (failedNow && input.failuresSince !== undefined && when(cur) < input.failuresSince) continue;
     // A lost run under `restart` waits for its node: reconcile then finds it alive or crashed.
     if (cur.status === 'lost' && policy.policy === 'restart') continue;
+    // One failed look is not a lost node: replace only once the monitor marks the node down.
+    if (cur.status === 'lost' && !down(cur.node)) continue;
 
     const attempt = cur.restart_count + 1;
     if (attempt > policy.max_restarts) {
@@ -150,7 +157,7 @@ export function decideFailover(input: FailoverInput): FailoverDecision {
     }
     const resume = policy.resume_command !== undefined;
     const neverStarted = cur.status === 'failed' && cur.pid === undefined;
-    const moveIt = policy.policy === 'replace' && (cur.status === 'lost' || down(cur.node) || neverStarted);
+    const moveIt = policy.policy === 'replace' && (cur.status === 'lost' || down(cur.node) || neverStarted || input.status?.[cur.node] === 'degraded');
     if (!moveIt) {
       if (down(cur.node)) continue; // restart on the same node once it is back
       actions.push({

@@ -31,7 +31,12 @@ export interface LivenessChange {
 
 export const INITIAL_LIVENESS: LivenessState = { liveness: 'unknown', consecutiveFailures: 0, consecutiveSuccesses: 0 };
 
-export function observeProbe(prev: LivenessState, ok: boolean, at: number, policy: LivenessPolicy, reason?: string): LivenessChange {
+/**
+ * `at` is when the probe's outcome was known; `startedAt` (optional, default `at`) when that probe
+ * began: a run of failures spans from the start of its first failed probe, so K probes sent T
+ * apart always span T even when the first one took longer to fail than the last.
+ */
+export function observeProbe(prev: LivenessState, ok: boolean, at: number, policy: LivenessPolicy, reason?: string, startedAt: number = at): LivenessChange {
   if (ok) {
     const successes = prev.consecutiveSuccesses + 1;
     if (prev.liveness === 'down' || prev.liveness === 'recovering') {
@@ -43,7 +48,7 @@ export function observeProbe(prev: LivenessState, ok: boolean, at: number, polic
     return { state: { liveness: 'up', consecutiveFailures: 0, consecutiveSuccesses: successes } };
   }
   const failures = prev.consecutiveFailures + 1;
-  const firstFailureAt = prev.consecutiveFailures > 0 && prev.firstFailureAt !== undefined ? prev.firstFailureAt : at;
+  const firstFailureAt = prev.consecutiveFailures > 0 && prev.firstFailureAt !== undefined ? prev.firstFailureAt : Math.min(startedAt, at);
   if (prev.liveness === 'down') {
     return { state: { ...prev, consecutiveFailures: failures, firstFailureAt, consecutiveSuccesses: 0, lastReason: reason ?? prev.lastReason } };
   }
