@@ -3,8 +3,8 @@
 //   targets: cold check of all 10 <= 1.3x one node's cold check, and <= 0.7x parallel-ssh;
 //            warm check <= 3 RTT + the probe's own time.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from './run';
 import { startSshNodes } from '../test/harness/sshNodes';
@@ -14,6 +14,21 @@ import { buildProbeScript, probeCommand } from '../src/remote/probe';
 
 const RTT_MS = 20;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** CPU time (ms) of these processes and of their children they reaped, from /proc (10 ms ticks). */
+function cpuTicksMs(pids: number[]): number {
+  let ticks = 0;
+  for (const p of pids) {
+    try {
+      const st = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks * 10;
+}
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -43,13 +58,24 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const ROUNDS = 5;
     const oneCold: number[] = [];
     const allCold: number[] = [];
+    // CPU of one cold 10-node check, split into this client and the simulated nodes (sshd
+    // sessions, probe scripts and relays), which all share this machine's cores.
+    const nodePids = cluster.nodes.flatMap((n) => n.pids());
+    const clientCpu: number[] = [];
+    let nodeCpuMs = 0;
     for (let i = 0; i < ROUNDS; i++) {
       const p1 = new ConnectionPool(cluster.poolOptions());
       oneCold.push(await timeIt(() => check(p1, [nodes[i % nodes.length]!])));
       await p1.closeAll();
       const p10 = new ConnectionPool(cluster.poolOptions());
+      const before = cpuTicksMs(nodePids);
+      const c0 = process.cpuUsage();
       allCold.push(await timeIt(() => check(p10)));
+      const c = process.cpuUsage(c0);
+      clientCpu.push((c.user + c.system) / 1000);
       await p10.closeAll();
+      await new Promise((r) => setTimeout(r, 100)); // let sshd reap its sessions
+      nodeCpuMs += cpuTicksMs(nodePids) - before;
     }
     const pool = new ConnectionPool(cluster.poolOptions());
     await check(pool);
@@ -112,6 +138,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     ctx.report('cold check, 10 nodes (20 ms RTT)', all, 'ms', `${(all / one).toFixed(2)}x one node (target <= 1.3x)`);
     ctx.report('parallel-ssh, same probe, 10 nodes', ps, 'ms', `clusterlab ${(all / ps).toFixed(2)}x parallel-ssh (target <= 0.7x)`);
     const probe10 = median(own10);
+    ctx.report('  client CPU in one cold 10-node check', median(clientCpu), 'ms');
+    ctx.report('  node-side CPU (sshd, probe, relay) per check', nodeCpuMs / ROUNDS, 'ms', `same ${cpus().length} cores as the client: bounds the 10-node ratio`);
     ctx.report('warm check, 10 nodes', w, 'ms', `target <= 3 RTT + probe (10 at once here) = ${(3 * RTT_MS + probe10).toFixed(0)} ms`);
     ctx.report('probe script own time, 1 (local sh)', probeOwn, 'ms');
     ctx.report('probe script own time, 10 at once (local sh)', probe10, 'ms');
