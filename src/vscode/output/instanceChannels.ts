@@ -4,6 +4,7 @@
 // Lines are batched (one append per 100 ms) and a flood is cut with a marker, so a log pouring
 // 100,000 lines/s keeps the extension host responsive.
 import * as vscode from 'vscode';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { RunRecord } from '../../core/runs/types';
 import type { LogFollower } from '../../remote/logs/follower';
 import type { ClusterState } from '../state/clusterState';
@@ -14,7 +15,7 @@ import { log } from '../log';
 
 const FLUSH_MS = 100;
 /** Most lines appended per flush; beyond that lines are counted and skipped. */
-const MAX_LINES_PER_FLUSH = 5000;
+const MAX_LINES_PER_FLUSH = 1000;
 
 interface Followed {
   channel: vscode.OutputChannel;
@@ -33,6 +34,11 @@ export function channelName(r: Pick<RunRecord, 'instance_id' | 'node'>): string 
 export class InstanceChannels implements vscode.Disposable {
   private readonly byKey = new Map<string, Followed>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Event-loop delay of the extension host while logs stream in (reported to the log). */
+  private delay: IntervalHistogram | undefined;
+  private delayTimer: ReturnType<typeof setInterval> | undefined;
+  private received = 0;
+  private skippedTotal = 0;
 
   constructor(
     private readonly state: ClusterState,
@@ -80,9 +86,12 @@ export class InstanceChannels implements vscode.Disposable {
       run,
       (batch) => {
         for (const l of batch.lines) f.buffer.push(l);
-        if (f.buffer.length > MAX_LINES_PER_FLUSH * 4) {
+        this.received += batch.lines.length;
+        this.watchDelay();
+        if (f.buffer.length > MAX_LINES_PER_FLUSH * 2) {
           const cut = f.buffer.length - MAX_LINES_PER_FLUSH;
           f.skipped += cut;
+          this.skippedTotal += cut;
           f.buffer.splice(0, cut);
         }
         f.timer ??= setTimeout(() => this.flush(f), FLUSH_MS);
@@ -120,6 +129,7 @@ export class InstanceChannels implements vscode.Disposable {
     }
     if (lines.length > MAX_LINES_PER_FLUSH) {
       f.channel.appendLine(`[ClusterLab] … ${lines.length - MAX_LINES_PER_FLUSH} lines skipped to keep the editor responsive ("Fetch All Logs" copies the whole log)`);
+      this.skippedTotal += lines.length - MAX_LINES_PER_FLUSH;
       lines = lines.slice(-MAX_LINES_PER_FLUSH);
     }
     f.lines += lines.length;
@@ -156,6 +166,38 @@ export class InstanceChannels implements vscode.Disposable {
     }
   }
 
+  /**
+   * While lines arrive, measures the extension host's event-loop delay and logs it every 5 s:
+   * the figure that shows a log flood does not freeze the editor.
+   */
+  private watchDelay(): void {
+    if (this.delayTimer) return;
+    this.delay = monitorEventLoopDelay({ resolution: 10 });
+    this.delay.enable();
+    let last = performance.now();
+    this.delayTimer = setInterval(() => {
+      const h = this.delay;
+      if (!h) return;
+      const now = performance.now();
+      const secs = (now - last) / 1000;
+      last = now;
+      const ms = (ns: number) => (ns / 1e6).toFixed(1);
+      log().info(`log streaming: ${Math.round(this.received / secs)} lines/s received, ${Math.round(this.skippedTotal / secs)} lines/s skipped; extension host event-loop delay p50 ${ms(h.percentile(50))} ms, p99 ${ms(h.percentile(99))} ms, max ${ms(h.max)} ms`);
+      const idle = this.received === 0;
+      this.received = 0;
+      this.skippedTotal = 0;
+      h.reset();
+      if (idle) this.stopDelay();
+    }, 5000);
+  }
+
+  private stopDelay(): void {
+    if (this.delayTimer) clearInterval(this.delayTimer);
+    this.delayTimer = undefined;
+    this.delay?.disable();
+    this.delay = undefined;
+  }
+
   /** For tests and the log: lines appended to a channel so far. */
   linesOf(key: string): number {
     return this.byKey.get(key)?.lines ?? 0;
@@ -168,6 +210,7 @@ export class InstanceChannels implements vscode.Disposable {
       f.channel.dispose();
     }
     this.byKey.clear();
+    this.stopDelay();
     for (const d of this.disposables) d.dispose();
   }
 }

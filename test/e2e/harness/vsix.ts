@@ -18,7 +18,7 @@ export function packageExtension(): string {
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `clusterlab-e2e-${process.pid}.vsix`);
   const vsce = join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out], {
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', out], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     input: 'y\n',

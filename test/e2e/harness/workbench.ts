@@ -61,6 +61,8 @@ export class Workbench {
     await this.page.waitForSelector('.monaco-workbench', { timeout: timeoutMs });
     // The activity bar shows once the extension host has registered the contributed views.
     await this.page.waitForSelector('.activitybar .actions-container', { timeout: timeoutMs });
+    // Our contributions are registered once the ClusterLab container shows in the activity bar.
+    await this.page.waitForSelector('.activitybar .action-item a[aria-label^="ClusterLab"]', { timeout: timeoutMs });
     await this.dismissNotifications();
   }
 
@@ -90,7 +92,25 @@ export class Workbench {
     );
     await input.fill(`>${title}`);
     const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ state: 'visible', timeout: timeoutMs });
+    // Right after start the palette may list commands before every contribution is known:
+    // reopen it until the command shows.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await row.waitFor({ state: 'visible', timeout: 3000 });
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) {
+          await this.screenshot(`FAILED-command-${title}`).catch(() => undefined);
+          throw e;
+        }
+        await input.press('Escape');
+        await this.focus();
+        await this.page.keyboard.press('F1');
+        await input.waitFor({ state: 'visible', timeout: 3000 }).catch(() => undefined);
+        await input.fill(`>${title}`);
+      }
+    }
     // Pick the row whose label matches exactly when several match.
     const rows = this.page.locator('.quick-input-widget .monaco-list-row');
     const n = await rows.count();
