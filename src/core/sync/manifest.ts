@@ -96,6 +96,8 @@ export interface ScanOutput {
   allAsLeft: boolean;
   records: ScanRecord[];
   noDir: boolean;
+  /** What the node can do beyond POSIX sh + tar (e.g. 'gzip'), from a leading `CLUSTERLAB_CAPS a b\n` line. */
+  caps: string[];
 }
 
 /**
@@ -103,8 +105,14 @@ export interface ScanOutput {
  * CLUSTERLAB_SAME or records `TYPE SIZE MTIME MODE ./PATH\0`.
  */
 export function parseScanOutput(out: Buffer): ScanOutput {
-  const text = out.toString('utf8');
-  const none = { manifestText: '', sameGeneration: false, allAsLeft: false, records: [] as ScanRecord[] };
+  let text = out.toString('utf8');
+  let caps: string[] = [];
+  if (text.startsWith('CLUSTERLAB_CAPS')) {
+    const eol = text.indexOf('\n');
+    caps = text.slice('CLUSTERLAB_CAPS'.length, eol < 0 ? undefined : eol).split(' ').filter(Boolean);
+    text = eol < 0 ? '' : text.slice(eol + 1);
+  }
+  const none = { manifestText: '', sameGeneration: false, allAsLeft: false, records: [] as ScanRecord[], caps };
   if (text.startsWith('CLUSTERLAB_NODIR')) return { ...none, noDir: true };
   const cut = text.indexOf('\0');
   if (cut < 0) return { ...none, manifestText: text, noDir: false };
@@ -112,7 +120,7 @@ export function parseScanOutput(out: Buffer): ScanOutput {
   const sameGeneration = head === 'CLUSTERLAB_SAMEGEN';
   const manifestText = sameGeneration ? '' : head;
   const rest = text.slice(cut + 1);
-  if (rest === 'CLUSTERLAB_SAME') return { manifestText, sameGeneration, allAsLeft: true, records: [], noDir: false };
+  if (rest === 'CLUSTERLAB_SAME') return { manifestText, sameGeneration, allAsLeft: true, records: [], noDir: false, caps };
   const records: ScanRecord[] = [];
   for (const line of rest.split('\0')) {
     const m = /^(\S+) (\d+) (\S+) ([0-7]+) (.*)$/s.exec(line);
@@ -121,7 +129,7 @@ export function parseScanOutput(out: Buffer): ScanOutput {
     if (!isSafeRelPath(path)) continue;
     records.push({ type: m[1] as string, size: Number(m[2]), mtime: m[3] as string, mode: parseInt(m[4] as string, 8) & 0o7777, path });
   }
-  return { manifestText, sameGeneration, allAsLeft: false, records, noDir: false };
+  return { manifestText, sameGeneration, allAsLeft: false, records, noDir: false, caps };
 }
 
 /** Whether the node's file still is exactly what the manifest says we put there. */

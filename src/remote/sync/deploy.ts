@@ -3,10 +3,10 @@
 // content hash, and only changed files travel, as ONE tar stream into a second exec that
 // stages, deletes, renames into place and writes the new manifest. No change = one round trip.
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { pack as tarPack, type Pack } from 'tar-stream';
+import { PassThrough, type Writable } from 'node:stream';
+import { constants as zc, createGzip, deflateRawSync, type Gzip, type ZlibParams } from 'node:zlib';
 import { ClusterLabError, describeError } from '../../core/errors';
 import {
   DEPLOY_STATE_DIR,
@@ -23,7 +23,8 @@ import {
 } from '../../core/sync/manifest';
 import type { NodeConnection } from '../connection';
 import { applyCommand, scanCommand } from './scripts';
-import { hashSource, walkSource, type WalkedFile } from './local-tree';
+import { cachedHashes, hashFile, saveHashes, walkSource, type WalkedFile } from './local-tree';
+import { headerSize, padding, trailer, writeFileHeader } from './tar-writer';
 
 export type DeployPhase = 'scan' | 'hash' | 'transfer' | 'done';
 
@@ -39,11 +40,15 @@ export interface DeployProgress {
 /** The source folder walked and hashed once, shared by every node of a deploy. */
 export interface PreparedSource {
   sourceDir: string;
+  /** sha256 '' = not known yet: hashed only when it decides something, else while it is sent. */
   files: LocalFile[];
   abs: Map<string, string>;
   skipped: Array<{ path: string; why: string }>;
-  /** Files actually read to hash them (the rest came from the cache). */
+  /** Files actually read to hash them (the rest came from the cache or were hashed as they were sent). */
   hashed: number;
+  walked: Map<string, WalkedFile>;
+  /** Hashes learned since the cache was read (saved after the deploy). */
+  learned: number;
 }
 
 export interface DeployOptions {
@@ -55,6 +60,8 @@ export interface DeployOptions {
   dryRun?: boolean;
   /** Reuse a walk + hash of the source (deployAll does this for all nodes). */
   prepared?: PreparedSource;
+  /** gzip the stream when the node has gzip (default true); false sends a plain tar. */
+  compress?: boolean;
 }
 
 export interface DeployResult {
@@ -84,8 +91,36 @@ export async function prepareSource(sourceDir: string, exclude: readonly string[
   }
   if (!st.isDirectory()) throw new ClusterLabError('deploy.source_not_dir', `deploy source ${sourceDir} is not a folder`, 'Point deploy.source at a folder');
   const walked = await walkSource(sourceDir, exclude);
-  const { files, hashed } = await hashSource(sourceDir, walked.files, onHash ? (d) => onHash(d, walked.files.length) : undefined);
-  return { sourceDir, files, abs: new Map(walked.files.map((w: WalkedFile) => [w.path, w.abs])), skipped: walked.skipped, hashed };
+  const { files, unknown, cacheSize } = await cachedHashes(sourceDir, walked.files);
+  onHash?.(walked.files.length - unknown.length, walked.files.length);
+  return {
+    sourceDir,
+    files,
+    abs: new Map(walked.files.map((w: WalkedFile) => [w.path, w.abs])),
+    skipped: walked.skipped,
+    hashed: 0,
+    walked: new Map(walked.files.map((w) => [w.path, w])),
+    // A cache holding files that are gone is rewritten too.
+    learned: cacheSize !== walked.files.length - unknown.length ? 1 : 0,
+  };
+}
+
+/** Hash the given files now (those whose hash decides whether they travel). */
+async function hashNow(prepared: PreparedSource, files: readonly LocalFile[], onFile?: (done: number) => void): Promise<void> {
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const f = files[next++] as LocalFile;
+      if (f.sha256 === '') {
+        f.sha256 = await hashFile(prepared.abs.get(f.path) as string, f.size);
+        prepared.hashed++;
+        prepared.learned++;
+      }
+      onFile?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
 }
 
 export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise<DeployResult> {
@@ -101,13 +136,20 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
   const cached = await readManifestCache(cachePath);
   const scanP = conn.exec(scanCommand(remoteDir, cached?.generation ?? ''), { timeoutMs: 120_000, ...(opts.signal ? { signal: opts.signal } : {}) });
   scanP.catch(() => undefined);
-  const prepared = opts.prepared ?? (await prepareSource(opts.sourceDir, opts.exclude ?? [], (d, t) => progress('hash', d, t, 0, 0)));
+  const prepared = opts.prepared ?? (await prepareSource(opts.sourceDir, opts.exclude ?? []));
   const scan = await scanP;
   if (scan.code !== 0) throw nodeFailure(node, remoteDir, 'scan', scan.code, scan.stderr.toString());
   const parsed = parseScanOutput(scan.stdout);
   const previous = parsed.noDir ? emptyManifest() : parsed.sameGeneration && cached ? cached : parseManifest(parsed.manifestText);
   if (!parsed.noDir && !parsed.sameGeneration && previous.generation) await writeManifestCache(cachePath, previous);
   const verified = verifyManifest(previous, parsed.records, parsed.allAsLeft && (parsed.sameGeneration ? Boolean(cached) : true));
+  // Only a file the node verifiably holds at the same size can be unchanged: hash those whose
+  // hash is not cached. Every other file travels and is hashed as it is read to be sent.
+  const decide = prepared.files.filter((f) => f.sha256 === '' && verified.get(f.path)?.size === f.size);
+  if (decide.length > 0) {
+    progress('hash', 0, decide.length, 0, 0);
+    await hashNow(prepared, decide, (d) => progress('hash', d, decide.length, 0, 0));
+  }
   const generation = `${new Date().toISOString()}-${randomBytes(4).toString('hex')}`;
   const plan = planSync(prepared.files, previous, verified, generation);
 
@@ -128,6 +170,7 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
 
   const nothingToDo = plan.send.length === 0 && plan.remove.length === 0 && !parsed.noDir && previous.generation !== '' && Object.keys(previous.files).length === prepared.files.length;
   if (opts.dryRun || nothingToDo) {
+    await saveLearned(prepared);
     progress('done', 0, plan.send.length, 0, plan.bytesToSend);
     return result(0, 0);
   }
@@ -135,10 +178,13 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
   let bytesDone = 0;
   let filesDone = 0;
   progress('transfer', 0, plan.send.length, 0, plan.bytesToSend);
-  const tar = tarPack();
+  // gzip -1 when the node can undo it: source text shrinks several times, and files that do
+  // not compress are stored (level 0) rather than squeezed in vain.
+  const gzip = opts.compress !== false && parsed.caps.includes('gzip');
   const stdin = new PassThrough({ highWaterMark: 1 << 20 });
-  tar.pipe(stdin);
-  const feeding = feedTar(tar, plan, prepared, opts.signal, (bytes, fileDone) => {
+  const sink: Writable = gzip ? createGzip({ level: 1, chunkSize: 256 * 1024 }) : stdin;
+  if (gzip) sink.pipe(stdin);
+  const feeding = feedTar(sink, gzip, plan, prepared, opts.signal, (bytes, fileDone) => {
     bytesDone += bytes;
     if (fileDone) filesDone++;
     progress('transfer', filesDone, plan.send.length, bytesDone, plan.bytesToSend);
@@ -147,10 +193,14 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
   const nonce = `${process.pid}.${randomBytes(6).toString('hex')}`;
   let applied;
   try {
-    applied = await conn.exec(applyCommand(remoteDir, nonce), { stdin, ...(opts.signal ? { signal: opts.signal } : {}) });
+    applied = await conn.exec(applyCommand(remoteDir, nonce, gzip), { stdin, ...(opts.signal ? { signal: opts.signal } : {}) });
   } catch (e) {
-    tar.destroy();
+    sink.destroy();
+    stdin.destroy();
     throw e;
+  } finally {
+    // The node stopped reading (done or failed): nothing may wait on a drain that never comes.
+    if (!sink.writableFinished) sink.destroy();
   }
   const feedError = await feeding.then(
     () => null,
@@ -162,8 +212,15 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
   }
   if (feedError) throw feedError;
   await writeManifestCache(cachePath, plan.next);
+  await saveLearned(prepared);
   progress('done', filesDone, plan.send.length, bytesDone, plan.bytesToSend);
   return result(plan.send.length, plan.bytesToSend);
+}
+
+async function saveLearned(prepared: PreparedSource): Promise<void> {
+  if (prepared.learned === 0) return;
+  prepared.learned = 0;
+  await saveHashes(prepared.sourceDir, prepared.files, prepared.walked);
 }
 
 /** Our copy of the manifest last written to (node, folder), so an unchanged node need not send it. */
@@ -196,96 +253,181 @@ function nul(list: readonly string[]): Buffer {
   return Buffer.from(list.map((p) => `./${p}\0`).join(''), 'utf8');
 }
 
-async function addEntry(tar: Pack, name: string, data: Buffer, mode: number, mtime: Date): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    tar.entry({ name, size: data.length, mode, mtime, type: 'file' }, data, (err) => (err ? reject(err) : resolve()));
-  });
-}
+/** Files up to this size are read whole into the current chunk; bigger ones are streamed. */
+const SMALL = 256 * 1024;
+const CHUNK = 1 << 20;
 
-const SMALL = 1 << 20;
-const READ_AHEAD = 16;
-
-async function feedTar(tar: Pack, plan: SyncPlan, prepared: PreparedSource, signal: AbortSignal | undefined, onBytes: (n: number, fileDone: boolean) => void): Promise<void> {
+/** The tar stream of a plan: files/<path> for every file sent, then meta/* (manifest last known). */
+async function feedTar(sink: Writable, gzip: boolean, plan: SyncPlan, prepared: PreparedSource, signal: AbortSignal | undefined, onBytes: (n: number, fileDone: boolean) => void): Promise<void> {
+  let failed: Error | null = null;
+  const onFail = (e?: Error) => (failed ??= e ?? new Error('deploy interrupted'));
+  sink.on('error', onFail);
+  sink.on('close', () => onFail());
+  const write = async (b: Buffer): Promise<void> => {
+    if (failed) throw failed;
+    if (sink.write(b)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        sink.off('drain', done);
+        sink.off('close', done);
+        resolve();
+      };
+      sink.on('drain', done);
+      sink.on('close', done);
+    });
+    if (failed) throw failed;
+  };
+  let level = 1;
+  const setLevel = async (want: number): Promise<void> => {
+    if (!gzip || want === level) return;
+    level = want;
+    await new Promise<void>((resolve) => (sink as Gzip & ZlibParams).params(want, zc.Z_DEFAULT_STRATEGY, () => resolve()));
+  };
+  let chunk = Buffer.allocUnsafe(CHUNK);
+  let used = 0;
+  let chunkFiles = 0;
+  let chunkBytes = 0;
+  const flush = async () => {
+    if (used === 0) return;
+    const out = chunk.subarray(0, used);
+    chunk = Buffer.allocUnsafe(CHUNK);
+    used = 0;
+    await write(out);
+    for (let i = 0; i < chunkFiles; i++) onBytes(i === 0 ? chunkBytes : 0, true);
+    chunkFiles = 0;
+    chunkBytes = 0;
+  };
+  const mtimeOf = (f: LocalFile) => Math.floor(f.mtimeMs / 1000);
   try {
-    const now = new Date();
-    await addEntry(tar, 'meta/delete0', nul(plan.remove), 0o600, now);
-    await addEntry(tar, 'meta/rmdirs0', nul(plan.rmdirs), 0o600, now);
-    await addEntry(tar, 'meta/manifest.json', Buffer.from(serializeManifest(plan.next)), 0o644, now);
-    await addEntry(tar, 'meta/paths0', serializePaths0(plan.next), 0o644, now);
-    await addEntry(tar, 'meta/generation', Buffer.from(plan.next.generation), 0o644, now);
-    // Small files are read a few ahead; big ones are streamed in 1 MB chunks.
-    const reads = new Map<number, Promise<Buffer>>();
-    const startRead = (i: number) => {
-      const f = plan.send[i];
-      if (!f || f.size > SMALL || reads.has(i)) return;
-      const p = fsp.readFile(prepared.abs.get(f.path) as string);
-      p.catch(() => undefined);
-      reads.set(i, p);
-    };
-    for (let i = 0; i < plan.send.length; i++) {
+    // Small files first (compressed), then big ones (stored when they do not compress).
+    const small = plan.send.filter((f) => f.size <= SMALL);
+    const big = plan.send.filter((f) => f.size > SMALL);
+    for (const f of small) {
       if (signal?.aborted) throw new Error('deploy interrupted');
-      for (let j = i; j < i + READ_AHEAD; j++) startRead(j);
-      const f = plan.send[i] as LocalFile;
-      const abs = prepared.abs.get(f.path) as string;
-      const header = { name: `files/${f.path}`, size: f.size, mode: f.mode & 0o7777, mtime: new Date(Math.floor(f.mtimeMs / 1000) * 1000), type: 'file' as const };
-      if (f.size <= SMALL) {
-        const data = await (reads.get(i) as Promise<Buffer>).catch((e: unknown) => {
-          throw changedWhileDeploying(abs, e);
-        });
-        reads.delete(i);
-        if (data.length !== f.size) throw changedWhileDeploying(abs);
-        await new Promise<void>((resolve, reject) => tar.entry(header, data, (err) => (err ? reject(err) : resolve())));
-        onBytes(data.length, true);
-      } else {
-        await streamEntry(tar, header, abs, onBytes);
-        onBytes(0, true);
+      const name = `files/${f.path}`;
+      const need = headerSize(name, f.size) + f.size + padding(f.size);
+      if (used + need > chunk.length) {
+        await flush();
+        if (need > chunk.length) chunk = Buffer.allocUnsafe(need);
       }
+      const dataAt = writeFileHeader(chunk, used, name, f.size, f.mode & 0o7777, mtimeOf(f));
+      const abs = prepared.abs.get(f.path) as string;
+      readWhole(abs, chunk, dataAt, f.size);
+      f.sha256 = learnHash(prepared, f, createHash('sha256').update(chunk.subarray(dataAt, dataAt + f.size)).digest('hex'));
+      chunk.fill(0, dataAt + f.size, dataAt + f.size + padding(f.size));
+      used = dataAt + f.size + padding(f.size);
+      chunkFiles++;
+      chunkBytes += f.size;
     }
-    tar.finalize();
+    await flush();
+    for (const f of big) {
+      if (signal?.aborted) throw new Error('deploy interrupted');
+      f.sha256 = learnHash(prepared, f, await streamFile(f, prepared.abs.get(f.path) as string, write, setLevel, gzip, signal, onBytes, mtimeOf(f)));
+    }
+    await setLevel(1);
+    // Hashes are all known now: the manifest goes last.
+    for (const f of plan.send) (plan.next.files[f.path] as { sha256: string }).sha256 = f.sha256;
+    const now = Math.floor(Date.now() / 1000);
+    const meta: Array<[string, Buffer]> = [
+      ['meta/delete0', nul(plan.remove)],
+      ['meta/rmdirs0', nul(plan.rmdirs)],
+      ['meta/paths0', serializePaths0(plan.next)],
+      ['meta/generation', Buffer.from(plan.next.generation)],
+      ['meta/manifest.json', Buffer.from(serializeManifest(plan.next))],
+    ];
+    for (const [name, data] of meta) {
+      const head = Buffer.alloc(headerSize(name, data.length));
+      writeFileHeader(head, 0, name, data.length, 0o644, now);
+      await write(head);
+      if (data.length) await write(data);
+      if (padding(data.length)) await write(Buffer.alloc(padding(data.length)));
+    }
+    await write(trailer());
+    sink.end();
   } catch (e) {
-    tar.destroy(e instanceof Error ? e : new Error(String(e)));
+    sink.destroy(e instanceof Error ? e : new Error(String(e)));
     throw e;
   }
 }
 
-async function streamEntry(tar: Pack, header: { name: string; size: number; mode: number; mtime: Date; type: 'file' }, abs: string, onBytes: (n: number, fileDone: boolean) => void): Promise<void> {
+function learnHash(prepared: PreparedSource, f: LocalFile, sha: string): string {
+  if (f.sha256 !== sha) prepared.learned++;
+  return sha;
+}
+
+/** Read exactly `size` bytes of a file into buf at off (a file that grew or shrank is an error). */
+function readWhole(abs: string, buf: Buffer, off: number, size: number): void {
+  let fd: number;
+  try {
+    fd = openSync(abs, 'r');
+  } catch (e) {
+    throw changedWhileDeploying(abs, e);
+  }
+  try {
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, off + got, size - got, got);
+      if (n === 0) throw changedWhileDeploying(abs);
+      got += n;
+    }
+    if (readSync(fd, Buffer.alloc(1), 0, 1, size) !== 0) throw changedWhileDeploying(abs);
+  } catch (e) {
+    throw e instanceof ClusterLabError ? e : changedWhileDeploying(abs, e);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One big file: header, then 1 MB reads; hashed on the way. Returns its sha256. */
+async function streamFile(
+  f: LocalFile,
+  abs: string,
+  write: (b: Buffer) => Promise<void>,
+  setLevel: (l: number) => Promise<void>,
+  gzip: boolean,
+  signal: AbortSignal | undefined,
+  onBytes: (n: number, fileDone: boolean) => void,
+  mtime: number,
+): Promise<string> {
   const fh = await fsp.open(abs, 'r').catch((e: unknown) => {
     throw changedWhileDeploying(abs, e);
   });
   try {
-    let entryErr: Error | null = null;
-    let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
-    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    done.catch((e: Error) => (entryErr = e));
-    const entry = tar.entry(header, (err) => (err ? settle?.reject(err) : settle?.resolve()));
-    // A destroyed tar never calls back: settle on close too (resolve/reject only count once).
-    entry.on('close', () => settle?.reject(new Error('deploy interrupted')));
-    let left = header.size;
-    const buf = Buffer.alloc(1 << 20);
+    const hash = createHash('sha256');
+    const name = `files/${f.path}`;
+    const head = Buffer.alloc(headerSize(name, f.size));
+    writeFileHeader(head, 0, name, f.size, f.mode & 0o7777, mtime);
+    let left = f.size;
+    let first = true;
     while (left > 0) {
-      if (entryErr) throw entryErr;
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left));
+      if (signal?.aborted) throw new Error('deploy interrupted');
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, f.size - left);
       if (bytesRead === 0) throw changedWhileDeploying(abs);
+      const data = buf.subarray(0, bytesRead);
+      if (first) {
+        first = false;
+        if (gzip) await setLevel(compresses(data) ? 1 : 0);
+        await write(head);
+      }
+      hash.update(data);
       left -= bytesRead;
-      const ok = entry.write(Buffer.from(buf.subarray(0, bytesRead)));
+      await write(data);
       onBytes(bytesRead, false);
-      if (!ok)
-        await new Promise<void>((r) => {
-          const done = () => {
-            entry.off('drain', done);
-            entry.off('close', done);
-            r();
-          };
-          entry.on('drain', done);
-          entry.on('close', done);
-        });
-      if (entry.destroyed) throw entryErr ?? new Error('deploy interrupted');
     }
-    entry.end(Buffer.alloc(0));
-    await done;
+    if ((await fh.read(Buffer.alloc(1), 0, 1, f.size)).bytesRead !== 0) throw changedWhileDeploying(abs);
+    if (padding(f.size)) await write(Buffer.alloc(padding(f.size)));
+    onBytes(0, true);
+    return hash.digest('hex');
   } finally {
     await fh.close();
   }
+}
+
+/** Whether deflate saves at least 10% on a sample (random data, archives and media do not). */
+function compresses(data: Buffer): boolean {
+  const sample = data.subarray(0, 64 * 1024);
+  return deflateRawSync(sample, { level: 1 }).length < sample.length * 0.9;
 }
 
 function changedWhileDeploying(abs: string, e?: unknown): ClusterLabError {

@@ -98,7 +98,7 @@ async function writeCache(sourceDir: string, files: readonly LocalFile[], meta: 
   const p = join(sourceDir, CACHE_FILE);
   try {
     await fsp.mkdir(join(sourceDir, '.clusterlab/cache'), { recursive: true });
-    const tmp = `${p}.${process.pid}.tmp`;
+    const tmp = `${p}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await fsp.writeFile(tmp, JSON.stringify({ version: 1, files: out }));
     await fsp.rename(tmp, p);
   } catch {
@@ -115,27 +115,42 @@ export async function hashFile(abs: string, size: number): Promise<string> {
 
 /** Hash every walked file (cached ones are not read). */
 export async function hashSource(sourceDir: string, walked: readonly WalkedFile[], onFile?: (done: number) => void): Promise<{ files: LocalFile[]; hashed: number }> {
-  const cache = await readCache(sourceDir);
-  const out: LocalFile[] = new Array(walked.length);
+  const { files, unknown } = await cachedHashes(sourceDir, walked);
   let next = 0;
-  let done = 0;
-  let hashed = 0;
+  let done = walked.length - unknown.length;
   const worker = async () => {
-    while (next < walked.length) {
-      const i = next++;
+    while (next < unknown.length) {
+      const i = unknown[next++] as number;
       const w = walked[i] as WalkedFile;
-      const c = cache.get(w.path);
-      let sha: string;
-      if (c && c.size === w.size && c.mtimeMs === w.mtimeMs && c.ino === w.ino) sha = c.sha256;
-      else {
-        sha = await hashFile(w.abs, w.size);
-        hashed++;
-      }
-      out[i] = { path: w.path, size: w.size, mode: w.mode, mtimeMs: w.mtimeMs, sha256: sha };
+      (files[i] as LocalFile).sha256 = await hashFile(w.abs, w.size);
       onFile?.(++done);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
-  if (hashed > 0 || cache.size !== walked.length) await writeCache(sourceDir, out, new Map(walked.map((w) => [w.path, w])));
-  return { files: out, hashed };
+  if (unknown.length > 0) await writeCache(sourceDir, files, new Map(walked.map((w) => [w.path, w])));
+  return { files, hashed: unknown.length };
+}
+
+/**
+ * Every walked file with its hash from the cache when (size, mtime, inode) still match, else
+ * with sha256 '' (unknown): a deploy hashes only the files whose hash decides anything, and
+ * learns the rest while it reads them to send them.
+ */
+export async function cachedHashes(sourceDir: string, walked: readonly WalkedFile[]): Promise<{ files: LocalFile[]; unknown: number[]; cacheSize: number }> {
+  const cache = await readCache(sourceDir);
+  const files: LocalFile[] = new Array(walked.length);
+  const unknown: number[] = [];
+  for (let i = 0; i < walked.length; i++) {
+    const w = walked[i] as WalkedFile;
+    const c = cache.get(w.path);
+    const hit = c !== undefined && c.size === w.size && c.mtimeMs === w.mtimeMs && c.ino === w.ino;
+    if (!hit) unknown.push(i);
+    files[i] = { path: w.path, size: w.size, mode: w.mode, mtimeMs: w.mtimeMs, sha256: hit ? c.sha256 : '' };
+  }
+  return { files, unknown, cacheSize: cache.size };
+}
+
+/** Save the hashes known now (files with an unknown hash are left out). */
+export async function saveHashes(sourceDir: string, files: readonly LocalFile[], walked: ReadonlyMap<string, WalkedFile>): Promise<void> {
+  await writeCache(sourceDir, files.filter((f) => f.sha256 !== ''), walked);
 }

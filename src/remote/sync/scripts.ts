@@ -40,6 +40,7 @@ list() {
  */
 const SCAN = `
 D=$1; export CL_PY="$2"; KNOWN=$3
+if command -v gzip >/dev/null 2>&1; then echo 'CLUSTERLAB_CAPS gzip'; else echo CLUSTERLAB_CAPS; fi
 cd "$D" 2>/dev/null || { echo CLUSTERLAB_NODIR; exit 0; }
 M=${DEPLOY_STATE_DIR}
 ${LIST_FN}
@@ -59,19 +60,29 @@ export function scanCommand(dir: string, knownGeneration = ''): string {
 
 /** `sh -c MOVE DESTDIR FILE…`: rename files (each one atomic) into DESTDIR. */
 const MOVE_FILES = 'exec mv -f -- "$@" "$0"';
-/** `sh -c MOVE_DIRS sh DIR…` in the staging tree: move each folder's files to the same folder under $CL_DEST. */
-const MOVE_DIRS = 'for d; do find "$d" -maxdepth 1 ! -type d -exec sh -c "$CL_MV" "$CL_DEST/$d" {} + || exit 1; done';
+/**
+ * `sh -c PLACE sh DIR…` in the staging tree, parents before children: a folder the target does
+ * not have yet is renamed there whole (one rename shows all its files at once, each complete);
+ * otherwise its files are renamed one by one into the existing folder. Folders inside one
+ * already moved are no longer here and are skipped.
+ */
+const PLACE_DIRS = `for d; do
+  [ -d "$d" ] || continue
+  if [ "$d" != . ] && [ ! -e "$CL_DEST/$d" ] && [ ! -L "$CL_DEST/$d" ]; then mv -f -- "$d" "$CL_DEST/$d" || exit 1; continue; fi
+  find "$d" -maxdepth 1 ! -type d -exec sh -c "$CL_MV" "$CL_DEST/$d" {} + || exit 1
+done`;
 
 /**
- * Apply: stdin is a tar holding meta/{delete0,rmdirs0,manifest.json,paths0} and files/<path>.
- * It is unpacked into a staging folder next to the target (same filesystem), then removed files
- * are deleted, and every new file is renamed into place: a file is never visible half-written
+ * Apply: stdin is a tar (gzip-compressed when $6 is `gzip`) holding files/<path> and
+ * meta/{delete0,rmdirs0,paths0,generation,manifest.json}. It is unpacked into a staging folder
+ * next to the target (same filesystem), then removed files are deleted, and every new file is
+ * renamed into place (a whole new folder in one rename): a file is never visible half-written
  * under its final name. The manifest is renamed last. The staging folder is removed on exit, and
  * staging folders left by a killed deploy (their shell's pid is gone) are removed by the next one.
  */
 const APPLY = `
-D=$1; N=$2
-export CL_MV="$3" CL_DIRMV="$4" CL_DEST="$1" CL_PY="$5"
+D=$1; N=$2; Z=$6
+export CL_MV="$3" CL_PLACE="$4" CL_DEST="$1" CL_PY="$5"
 fail() { echo "CLUSTERLAB_ERR $1" >&2; exit 1; }
 ${LIST_FN}
 command -v tar >/dev/null 2>&1 || fail no_tar
@@ -86,12 +97,16 @@ S="${DEPLOY_STATE_DIR}/incoming.$$.$N"
 rm -rf "$S" && mkdir "$S" || fail mkdir
 trap 'rm -rf "$CL_DEST/$S"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
-tar -x -p -o -f - -C "$S" || fail tar
+if [ "$Z" = gzip ]; then
+  { gzip -dc || : > "$S/gzip-failed"; } | tar -x -p -o -f - -C "$S" || fail tar
+  [ ! -e "$S/gzip-failed" ] || fail gzip
+else
+  tar -x -p -o -f - -C "$S" || fail tar
+fi
 if [ -s "$S/meta/delete0" ]; then xargs -0 rm -f -- < "$S/meta/delete0" || fail delete; fi
 if [ -s "$S/meta/rmdirs0" ]; then xargs -0 rmdir -- < "$S/meta/rmdirs0" 2>/dev/null; fi
 if [ -d "$S/files" ]; then
-  (cd "$S/files" && find . -type d -print0) | xargs -0 mkdir -p -- || fail place
-  (cd "$S/files" && find . -type d -print0 | xargs -0 sh -c "$CL_DIRMV" sh) || fail place
+  (cd "$S/files" && find . -type d -print0 > ../meta/dirs0 && xargs -0 sh -c "$CL_PLACE" sh < ../meta/dirs0) || fail place
 fi
 M=${DEPLOY_STATE_DIR}
 mv -f "$S/meta/paths0" "$M/paths0" || fail manifest
@@ -103,6 +118,7 @@ if list > "$M/expected.tmp" 2>/dev/null && mv -f "$M/expected.tmp" "$M/expected"
 echo CLUSTERLAB_OK
 `;
 
-export function applyCommand(dir: string, nonce: string): string {
-  return sh`sh -c ${APPLY} clusterlab-deploy ${dir} ${nonce} ${MOVE_FILES} ${MOVE_DIRS} ${PY_SCAN}`;
+/** `gzip`: stdin is gzip-compressed (the scan reported the node has gzip). */
+export function applyCommand(dir: string, nonce: string, gzip = false): string {
+  return sh`sh -c ${APPLY} clusterlab-deploy ${dir} ${nonce} ${MOVE_FILES} ${PLACE_DIRS} ${PY_SCAN} ${gzip ? 'gzip' : 'plain'}`;
 }

@@ -10,11 +10,15 @@ const root = mkdtempSync(join(tmpdir(), 'cl-deploy-local-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const conn = new LocalConnection('host');
 
-deployScenarios(test, {
-  conn: async () => conn,
-  dirs: (name) => {
-    const src = join(root, name, 'src');
-    mkdirSync(src, { recursive: true });
-    return { src, dst: join(root, name, 'dst with space') };
-  },
-});
+for (const options of [{}, { compress: false }]) {
+  const sub = options.compress === false ? 'plain' : 'gz';
+  deployScenarios(test, {
+    conn: async () => conn,
+    dirs: (name) => {
+      const src = join(root, sub, name, 'src');
+      mkdirSync(src, { recursive: true });
+      return { src, dst: join(root, sub, name, 'dst with space') };
+    },
+    options,
+  });
+}

@@ -44,6 +44,10 @@ test('scan output parsing keeps spaces, quotes, $ and newlines in paths', () => 
     ],
   );
   assert.equal(parseScanOutput(Buffer.from('CLUSTERLAB_NODIR\n')).noDir, true);
+  const withCaps = parseScanOutput(Buffer.from('CLUSTERLAB_CAPS gzip\nCLUSTERLAB_NODIR\n'));
+  assert.deepEqual([withCaps.noDir, withCaps.caps], [true, ['gzip']]);
+  const noCaps = parseScanOutput(Buffer.concat([Buffer.from('CLUSTERLAB_CAPS\n{"m":1}\0'), Buffer.from('f 1 1.0 644 ./x\0')]));
+  assert.deepEqual([noCaps.caps, noCaps.manifestText, noCaps.records.map((x) => x.path)], [[], '{"m":1}', ['x']]);
 });
 
 test('verification: exact whole-second mtime, size, mode and type must all match', () => {

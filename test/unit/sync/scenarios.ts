@@ -2,16 +2,18 @@
 // (test/ssh/deploy.test.ts). The "node" writes to this machine's filesystem in both cases, so
 // the trees are compared byte for byte directly.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeConnection } from '../../../src/remote/connection';
-import { deploy, type DeployProgress } from '../../../src/remote/sync/deploy';
+import { deploy as deployRaw, type DeployOptions, type DeployProgress } from '../../../src/remote/sync/deploy';
 
 export interface ScenarioEnv {
   conn: () => Promise<NodeConnection>;
   /** A fresh local source folder and a fresh target folder the node can write. */
   dirs: (name: string) => { src: string; dst: string };
+  /** Extra deploy options for every deploy of the run (e.g. `compress: false`), named in the test titles. */
+  options?: { compress?: boolean };
 }
 
 /** What `.clusterlab/deploy/` holds after a deploy: no staging folder, no temporary name. */
@@ -46,7 +48,10 @@ function write(root: string, rel: string, data: string | Buffer, mode = 0o644): 
 
 const WEIRD = ["sp ace/it's a \"file\" $HOME `x`.txt", 'dollar/$(touch pwned)', 'semi;colon|pipe&.sh', 'ünïcödé/ファイル.txt', '-leading-dash', 'new\nline'];
 
-export function deployScenarios(test: T, env: ScenarioEnv): void {
+export function deployScenarios(testRaw: T, env: ScenarioEnv): void {
+  const label = env.options?.compress === false ? ' [uncompressed stream]' : '';
+  const test: T = (name, fn) => testRaw(name + label, fn);
+  const deploy = (conn: NodeConnection, opts: DeployOptions) => deployRaw(conn, { ...env.options, ...opts });
   test('first sync: content and modes equal byte for byte, odd names included; second sync sends nothing', async () => {
     const { src, dst } = env.dirs('first');
     write(src, 'main.py', 'print(1)\n');
@@ -55,11 +60,14 @@ export function deployScenarios(test: T, env: ScenarioEnv): void {
     write(src, 'deep/a/b/c/d.txt', 'deep');
     write(src, 'empty.txt', '');
     write(src, 'big.bin', Buffer.alloc(3 * 1024 * 1024 + 17, 0xab));
+    // Incompressible: stored in the gzip stream, between compressed entries.
+    write(src, 'models/random.bin', randomBytes(2 * 1024 * 1024 + 5));
+    write(src, 'models/zz-after.txt', 'after the stored file');
     WEIRD.forEach((w, i) => write(src, w, `weird ${i}`));
     const conn = await env.conn();
     const progress: DeployProgress[] = [];
     const r1 = await deploy(conn, { sourceDir: src, remoteDir: dst, onProgress: (p) => progress.push(p) });
-    assert.equal(r1.filesSent, 6 + WEIRD.length);
+    assert.equal(r1.filesSent, 8 + WEIRD.length);
     assert.deepEqual(snapshot(dst), snapshot(src));
     const last = progress.at(-1);
     assert.equal(last?.phase, 'done');
