@@ -7,12 +7,14 @@
 //
 // The extension is built, packaged with vsce and installed with code-server's installer once per
 // test process; every launch gets a fresh user-data-dir, settings and a free 127.0.0.1 port.
-import { cpSync, mkdtempSync, rmSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { installExtension, startCodeServer, type RunningCodeServer } from './codeServer';
 import { CACHE_DIR, REPO_ROOT } from './paths';
+import { lock } from './lock';
 import { packageExtension } from './vsix';
 import { Workbench } from './workbench';
 
@@ -27,18 +29,54 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 
 let extensionsDir: string | undefined;
 
-/** Packages and installs the extension once per test process; returns the extensions dir. */
+/** A key of what the .vsix is made of: the built bundles, the manifest and media. */
+function buildKey(): string {
+  const h = createHash('sha1');
+  const add = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) add(p);
+      else if (!name.endsWith('.map')) h.update(`${p}\0${st.size}\0${st.mtimeMs}\0`);
+    }
+  };
+  for (const f of ['package.json', 'README.md', '.vscodeignore', 'dist/extension.js']) {
+    const p = join(REPO_ROOT, f);
+    if (existsSync(p)) h.update(`${f}\0${readFileSync(p).length}\0${statSync(p).mtimeMs}\0`);
+  }
+  add(join(REPO_ROOT, 'dist', 'webview'));
+  add(join(REPO_ROOT, 'media'));
+  add(join(REPO_ROOT, 'schemas'));
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * Packages and installs the extension once per build: test processes share the installed
+ * copy under .vscode-test/extensions-<key>/ (older keys are removed).
+ */
 export async function installedExtensionsDir(): Promise<string> {
   if (extensionsDir) return extensionsDir;
-  const vsix = packageExtension();
-  const dir = join(CACHE_DIR, `extensions-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  await installExtension(vsix, dir);
+  if (!process.env.CLUSTERLAB_SKIP_BUILD) packageExtension(); // builds first, so the key sees the new bundle
+  const key = buildKey();
+  const dir = join(CACHE_DIR, `extensions-${key}`);
+  const release = await lock(join(CACHE_DIR, 'extensions.lock'));
+  try {
+    if (!existsSync(join(dir, '.complete'))) {
+      // Old builds' copies (an hour unused: another test process may still be using a recent one).
+      for (const old of readdirSync(CACHE_DIR)) {
+        const p = join(CACHE_DIR, old);
+        if (old.startsWith('extensions-') && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
+      }
+      const vsix = packageExtension();
+      await installExtension(vsix, dir);
+      rmSync(vsix, { force: true });
+      writeFileSync(join(dir, '.complete'), new Date().toISOString());
+    }
+  } finally {
+    release();
+  }
   extensionsDir = dir;
-  process.once('exit', () => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(vsix, { force: true });
-  });
   return dir;
 }
 
