@@ -31,10 +31,11 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
   }
 
   getChildren(el?: ExperimentElement): ExperimentElement[] {
-    const model = this.state.config.model;
-    if (!model) return [];
-    if (!el) return [...new Set(Object.values(model.instanceSource))].sort().map((file) => ({ kind: 'experiment', file }));
-    if (el.kind === 'experiment') return model.instances.filter((i) => model.instanceSource[i.instance_id] === el.file).map((i) => ({ kind: 'definition', instanceId: i.instance_id, file: el.file }));
+    const config = this.state.config;
+    // Files are listed even when some have errors (their instances then show once fixed).
+    if (!el) return config.experimentUris.map((u) => ({ kind: 'experiment', file: u.fsPath }));
+    const model = config.model;
+    if (el.kind === 'experiment' && model) return model.instances.filter((i) => model.instanceSource[i.instance_id] === el.file).map((i) => ({ kind: 'definition', instanceId: i.instance_id, file: el.file }));
     return [];
   }
 
@@ -45,6 +46,11 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
       item.contextValue = 'experiment.file';
       item.iconPath = new vscode.ThemeIcon('beaker');
       item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(el.file)] };
+      const errors = this.state.config.diagnostics.filter((d) => d.file === el.file && d.severity === 'error').length;
+      if (errors) {
+        item.description = `${errors} error(s): see Problems`;
+        item.iconPath = new vscode.ThemeIcon('beaker', new vscode.ThemeColor('list.errorForeground'));
+      } else if (!this.state.config.model) item.description = 'other files have errors';
       return item;
     }
     const inst = this.state.config.model?.instances.find((i) => i.instance_id === el.instanceId);
