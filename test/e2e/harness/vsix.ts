@@ -1,7 +1,7 @@
 // Packages the built extension with vsce, exactly as a user gets it, and checks the .vsix holds
 // only what runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR, REPO_ROOT } from './paths';
 
@@ -26,6 +26,7 @@ export function packageExtension(): string {
   if (r.status !== 0 || !existsSync(out)) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   if (statSync(out).size === 0) throw new Error(`vsce produced an empty ${out}`);
   cached = out;
+  process.once('exit', () => rmSync(out, { force: true }));
   return out;
 }
 
