@@ -16,6 +16,12 @@ import {
   planSync,
   serializeManifest,
   serializePaths0,
+  manifestDelta,
+  matchesEntry,
+  parseRecords,
+  serializeDelta,
+  useJournal,
+  type ScanRecord,
   verifyManifest,
   type LocalFile,
   type Manifest,
@@ -132,17 +138,27 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
   progress('scan', 0, 0, 0, 0);
   const remoteDir = await conn.resolvePath(opts.remoteDir);
   // The scan runs while the source is walked and hashed.
-  const cachePath = manifestCachePath(opts.sourceDir, node, remoteDir);
-  const cached = await readManifestCache(cachePath);
-  const scanP = conn.exec(scanCommand(remoteDir, cached?.generation ?? ''), { timeoutMs: 120_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  // What we kept from our last deploy here: a tiny state file (generation + listing sha256)
+  // lets the scan start at once; the manifest copy is read while the node works.
+  const cache = cachePaths(opts.sourceDir, node, remoteDir);
+  const state = await readState(cache.state);
+  const scanP = conn.exec(scanCommand(remoteDir, state?.generation ?? '', state?.sum ?? ''), { timeoutMs: 120_000, ...(opts.signal ? { signal: opts.signal } : {}) });
   scanP.catch(() => undefined);
+  const cachedP = state ? readManifestCache(cache.manifest) : Promise.resolve(null);
   const prepared = opts.prepared ?? (await prepareSource(opts.sourceDir, opts.exclude ?? []));
-  const scan = await scanP;
+  let cached = await cachedP;
+  let scan = await scanP;
   if (scan.code !== 0) throw nodeFailure(node, remoteDir, 'scan', scan.code, scan.stderr.toString());
-  const parsed = parseScanOutput(scan.stdout);
+  let parsed = parseScanOutput(scan.stdout);
+  if (parsed.sameGeneration && cached?.generation !== state?.generation) {
+    // Our manifest copy does not match our state file (damaged cache): ask for the manifest.
+    cached = null;
+    scan = await conn.exec(scanCommand(remoteDir), { timeoutMs: 120_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (scan.code !== 0) throw nodeFailure(node, remoteDir, 'scan', scan.code, scan.stderr.toString());
+    parsed = parseScanOutput(scan.stdout);
+  }
   const previous = parsed.noDir ? emptyManifest() : parsed.sameGeneration && cached ? cached : parseManifest(parsed.manifestText);
-  if (!parsed.noDir && !parsed.sameGeneration && previous.generation) await writeManifestCache(cachePath, previous);
-  const verified = verifyManifest(previous, parsed.records, parsed.allAsLeft && (parsed.sameGeneration ? Boolean(cached) : true));
+  const verified = verifyManifest(previous, parsed.records, parsed.allAsLeft);
   // Only a file the node verifiably holds at the same size can be unchanged: hash those whose
   // hash is not cached. Every other file travels and is hashed as it is read to be sent.
   const decide = prepared.files.filter((f) => f.sha256 === '' && verified.get(f.path)?.size === f.size);
@@ -170,6 +186,11 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
 
   const nothingToDo = plan.send.length === 0 && plan.remove.length === 0 && !parsed.noDir && previous.generation !== '' && Object.keys(previous.files).length === prepared.files.length;
   if (opts.dryRun || nothingToDo) {
+    if (nothingToDo && !parsed.allAsLeft) {
+      // Every file verified: keep this listing so that the next scan answers in a few bytes.
+      const listing = new Map(parsed.records.map((r) => [r.path, r.raw ?? '']));
+      await saveCache(cache, previous, listing, previous.generation !== state?.generation || !cached);
+    }
     await saveLearned(prepared);
     progress('done', 0, plan.send.length, 0, plan.bytesToSend);
     return result(0, 0);
@@ -184,7 +205,7 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
   const stdin = new PassThrough({ highWaterMark: 1 << 20 });
   const sink: Writable = gzip ? createGzip({ level: 1, chunkSize: 256 * 1024 }) : stdin;
   if (gzip) sink.pipe(stdin);
-  const feeding = feedTar(sink, gzip, plan, prepared, opts.signal, (bytes, fileDone) => {
+  const feeding = feedTar(sink, gzip, plan, previous, prepared, opts.signal, (bytes, fileDone) => {
     bytesDone += bytes;
     if (fileDone) filesDone++;
     progress('transfer', filesDone, plan.send.length, bytesDone, plan.bytesToSend);
@@ -206,12 +227,31 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
     () => null,
     (e: unknown) => e,
   );
-  if (applied.code !== 0 || !applied.stdout.toString().includes('CLUSTERLAB_OK')) {
+  const out = applied.stdout.toString('utf8');
+  if (applied.code !== 0 || !out.endsWith('CLUSTERLAB_OK\n')) {
     if (feedError instanceof ClusterLabError) throw feedError;
     throw nodeFailure(node, remoteDir, 'apply', applied.code, applied.stderr.toString());
   }
   if (feedError) throw feedError;
-  await writeManifestCache(cachePath, plan.next);
+  // The listing the next scan should find: records of the files just placed, and of the
+  // unchanged ones as this scan saw them (or as we kept them when it answered SAME).
+  const placed = parseRecords(out.slice(0, -'CLUSTERLAB_OK\n'.length));
+  let listing: Map<string, string> | null = null;
+  const before = parsed.allAsLeft ? await readListing(cache.listing, previous.generation) : new Map(parsed.records.map((r) => [r.path, r.raw ?? '']));
+  if (before) {
+    listing = new Map();
+    const placedBy = new Map(placed.map((r) => [r.path, r]));
+    for (const [p, e] of Object.entries(plan.next.files)) {
+      const fresh = placedBy.get(p);
+      const rec = fresh ? (matchesEntry(fresh, e) ? fresh.raw : undefined) : before.get(p);
+      if (rec === undefined) {
+        listing = null; // unknown or not as we meant to leave it: the next scan sends the listing
+        break;
+      }
+      listing.set(p, rec);
+    }
+  }
+  await saveCache(cache, plan.next, listing, true);
   await saveLearned(prepared);
   progress('done', filesDone, plan.send.length, bytesDone, plan.bytesToSend);
   return result(plan.send.length, plan.bytesToSend);
@@ -223,10 +263,29 @@ async function saveLearned(prepared: PreparedSource): Promise<void> {
   await saveHashes(prepared.sourceDir, prepared.files, prepared.walked);
 }
 
-/** Our copy of the manifest last written to (node, folder), so an unchanged node need not send it. */
-function manifestCachePath(sourceDir: string, node: string, remoteDir: string): string {
+interface CachePaths {
+  /** `GENERATION\nSHA256\n`: what the scan is told we know. */
+  state: string;
+  /** Our copy of the node's manifest (journal folded in). */
+  manifest: string;
+  /** `GENERATION\n` then the node's listing records, NUL-terminated. */
+  listing: string;
+}
+
+/** Our copies of what we last left on (node, folder), so an unchanged node need not send them. */
+function cachePaths(sourceDir: string, node: string, remoteDir: string): CachePaths {
   const key = createHash('sha256').update(`${node}\0${remoteDir}`).digest('hex').slice(0, 16);
-  return join(sourceDir, '.clusterlab', 'cache', `deploy-manifest-${key}.json`);
+  const base = join(sourceDir, '.clusterlab', 'cache', `deploy-manifest-${key}`);
+  return { state: `${base}.state`, manifest: `${base}.json`, listing: `${base}.listing` };
+}
+
+async function readState(path: string): Promise<{ generation: string; sum: string } | null> {
+  try {
+    const [generation = '', sum = ''] = (await fsp.readFile(path, 'utf8')).split('\n');
+    return generation ? { generation, sum: /^[0-9a-f]{64}$/.test(sum) ? sum : '' } : null;
+  } catch {
+    return null;
+  }
 }
 
 async function readManifestCache(path: string): Promise<Manifest | null> {
@@ -238,14 +297,54 @@ async function readManifestCache(path: string): Promise<Manifest | null> {
   }
 }
 
-async function writeManifestCache(path: string, m: Manifest): Promise<void> {
+async function readListing(path: string, generation: string): Promise<Map<string, string> | null> {
   try {
-    await fsp.mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    await fsp.writeFile(tmp, serializeManifest(m));
-    await fsp.rename(tmp, path);
+    const text = await fsp.readFile(path, 'utf8');
+    const nl = text.indexOf('\n');
+    if (nl < 0 || text.slice(0, nl) !== generation) return null;
+    return new Map(parseRecords(text.slice(nl + 1)).map((r: ScanRecord) => [r.path, r.raw ?? '']));
   } catch {
-    // Read-only source: the node sends its manifest each time instead.
+    return null;
+  }
+}
+
+/** sha256 of the listing as the node's `LC_ALL=C sort -z -u | sha256sum` sees it. */
+export function listingSum(records: Iterable<string>): string {
+  const bufs = [...new Set(records)].map((r) => Buffer.from(`${r}\0`, 'utf8'));
+  bufs.sort(Buffer.compare);
+  const h = createHash('sha256');
+  for (const b of bufs) h.update(b);
+  return h.digest('hex');
+}
+
+async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
+  await fsp.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await fsp.writeFile(tmp, data);
+    await fsp.rename(tmp, path);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Save what the node holds now. The state file goes last: until it is written, the next scan
+ * is asked about the older generation and simply sends the manifest. A null listing leaves no
+ * sum, so the next scan sends the listing and everything is verified again.
+ */
+async function saveCache(c: CachePaths, m: Manifest, listing: ReadonlyMap<string, string> | null, manifestChanged: boolean): Promise<void> {
+  try {
+    if (manifestChanged) await writeAtomic(c.manifest, serializeManifest(m));
+    let sum = '';
+    if (listing) {
+      await writeAtomic(c.listing, `${m.generation}\n${[...listing.values()].map((r) => `${r}\0`).join('')}`);
+      sum = listingSum(listing.values());
+    }
+    await writeAtomic(c.state, `${m.generation}\n${sum}\n`);
+  } catch {
+    // Read-only source: the node sends its manifest and listing each time instead.
   }
 }
 
@@ -258,7 +357,7 @@ const SMALL = 256 * 1024;
 const CHUNK = 1 << 20;
 
 /** The tar stream of a plan: files/<path> for every file sent, then meta/* (manifest last known). */
-async function feedTar(sink: Writable, gzip: boolean, plan: SyncPlan, prepared: PreparedSource, signal: AbortSignal | undefined, onBytes: (n: number, fileDone: boolean) => void): Promise<void> {
+async function feedTar(sink: Writable, gzip: boolean, plan: SyncPlan, previous: Manifest, prepared: PreparedSource, signal: AbortSignal | undefined, onBytes: (n: number, fileDone: boolean) => void): Promise<void> {
   let failed: Error | null = null;
   const onFail = (e?: Error) => (failed ??= e ?? new Error('deploy interrupted'));
   sink.on('error', onFail);
@@ -328,12 +427,24 @@ async function feedTar(sink: Writable, gzip: boolean, plan: SyncPlan, prepared: 
     // Hashes are all known now: the manifest goes last.
     for (const f of plan.send) (plan.next.files[f.path] as { sha256: string }).sha256 = f.sha256;
     const now = Math.floor(Date.now() / 1000);
+    // A small change appends to the node's manifest journal instead of rewriting it whole.
+    const delta = manifestDelta(previous, plan.next);
+    const journal = useJournal(previous, delta);
+    plan.next.journalOps = journal ? (previous.journalOps ?? 0) + Object.keys(delta.set).length + delta.del.length : 0;
     const meta: Array<[string, Buffer]> = [
       ['meta/delete0', nul(plan.remove)],
       ['meta/rmdirs0', nul(plan.rmdirs)],
-      ['meta/paths0', serializePaths0(plan.next)],
+      ['meta/sent0', nul(plan.send.map((f) => f.path))],
+      ...(journal
+        ? ([
+            ['meta/paths0.add', nul(Object.keys(delta.set).filter((p) => !(p in previous.files)))],
+            ['meta/manifest.delta', Buffer.from(serializeDelta(delta))],
+          ] as Array<[string, Buffer]>)
+        : ([
+            ['meta/paths0', serializePaths0(plan.next)],
+            ['meta/manifest.json', Buffer.from(serializeManifest({ ...plan.next, journalOps: 0 }))],
+          ] as Array<[string, Buffer]>)),
       ['meta/generation', Buffer.from(plan.next.generation)],
-      ['meta/manifest.json', Buffer.from(serializeManifest(plan.next))],
     ];
     for (const [name, data] of meta) {
       const head = Buffer.alloc(headerSize(name, data.length));

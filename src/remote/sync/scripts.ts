@@ -17,15 +17,18 @@ const PY_SCAN = [
   "  out.write(('%s %d %d.%09d %o ' % (t,s.st_size,ns//1000000000,ns%1000000000,stat.S_IMODE(m))).encode()+p+b'\\0')",
 ].join('\n');
 
-/** Shell function `list`: `TYPE SIZE MTIME MODE ./PATH\0` for every path in paths0 that exists. */
+/**
+ * Shell function `list`: reads NUL-separated paths on stdin and prints
+ * `TYPE SIZE MTIME MODE ./PATH\0` for each one that exists.
+ */
 const LIST_FN = `
 list() {
-  [ -s "$M/paths0" ] || return 0
   if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then
-    xargs -0 sh -c 'find "$@" -maxdepth 0 -printf "%y %s %T@ %m %p\\\\000"' sh < "$M/paths0" 2>/dev/null
+    xargs -0 -r sh -c 'find "$@" -maxdepth 0 -printf "%y %s %T@ %m %p\\\\000"' sh 2>/dev/null
   elif command -v python3 >/dev/null 2>&1; then
-    python3 -c "$CL_PY" < "$M/paths0"
+    python3 -c "$CL_PY"
   else
+    cat >/dev/null
     echo "CLUSTERLAB_WARN cannot list files (no GNU find, no python3): every file is sent again" >&2
   fi
   return 0
@@ -33,29 +36,36 @@ list() {
 `;
 
 /**
- * Scan: prints the manifest (or CLUSTERLAB_SAMEGEN when its generation is the one we hold a
- * copy of), a NUL, then either CLUSTERLAB_SAME (every tracked file exactly as the last deploy
- * left it: the listing equals the one saved right after that deploy) or the listing itself.
- * One round trip, and a few bytes when nothing changed. CLUSTERLAB_NODIR: no folder yet.
+ * Scan: prints the manifest (manifest.json, then a newline and the journal if there is one), or
+ * CLUSTERLAB_SAMEGEN when its generation is the one we hold a copy of; a NUL; then either
+ * CLUSTERLAB_SAME (the listing of every tracked file, sorted, has the sha256 we expect: each
+ * one exactly as we left it) or the listing itself. One round trip, and a few bytes when nothing
+ * changed. CLUSTERLAB_NODIR: no folder yet. The first line tells what the node can do.
  */
 const SCAN = `
-D=$1; export CL_PY="$2"; KNOWN=$3
+D=$1; export CL_PY="$2"; KNOWN=$3; SUM=$4
 if command -v gzip >/dev/null 2>&1; then echo 'CLUSTERLAB_CAPS gzip'; else echo CLUSTERLAB_CAPS; fi
 cd "$D" 2>/dev/null || { echo CLUSTERLAB_NODIR; exit 0; }
 M=${DEPLOY_STATE_DIR}
 ${LIST_FN}
-G=$(cat "$M/generation" 2>/dev/null)
-if [ -n "$KNOWN" ] && [ "$G" = "$KNOWN" ]; then printf CLUSTERLAB_SAMEGEN; elif [ -f "$M/manifest.json" ]; then cat "$M/manifest.json"; fi
+G=
+if [ -f "$M/generation" ]; then read -r G < "$M/generation" || :; fi
+if [ -n "$KNOWN" ] && [ "$G" = "$KNOWN" ]; then printf CLUSTERLAB_SAMEGEN
+elif [ -f "$M/manifest.json" ]; then
+  cat "$M/manifest.json"
+  if [ -s "$M/manifest.journal" ]; then echo; cat "$M/manifest.journal"; fi
+fi
 printf '\\000'
 T="$M/scan.$$"
-if ! list > "$T" 2>/dev/null; then rm -f "$T"; list; exit 0; fi
-if [ -n "$G" ] && [ "$(cat "$M/expected.gen" 2>/dev/null)" = "$G" ] && cmp -s "$T" "$M/expected" 2>/dev/null; then printf CLUSTERLAB_SAME; else cat "$T"; fi
+if ! cat "$M/paths0" "$M/paths0.add" 2>/dev/null | list > "$T" 2>/dev/null; then rm -f "$T"; cat "$M/paths0" "$M/paths0.add" 2>/dev/null | list; exit 0; fi
+if [ -n "$SUM" ] && [ "$G" = "$KNOWN" ] && [ "$(LC_ALL=C sort -z -u < "$T" | sha256sum 2>/dev/null)" = "$SUM  -" ]; then printf CLUSTERLAB_SAME; else cat "$T"; fi
 rm -f "$T"
 exit 0
 `;
 
-export function scanCommand(dir: string, knownGeneration = ''): string {
-  return sh`sh -c ${SCAN} clusterlab-scan ${dir} ${PY_SCAN} ${knownGeneration}`;
+/** `knownGeneration`/`listingSum`: what we hold from our last deploy (see SCAN). */
+export function scanCommand(dir: string, knownGeneration = '', listingSum = ''): string {
+  return sh`sh -c ${SCAN} clusterlab-scan ${dir} ${PY_SCAN} ${knownGeneration} ${listingSum}`;
 }
 
 /** `sh -c MOVE DESTDIR FILE…`: rename files (each one atomic) into DESTDIR. */
@@ -74,11 +84,14 @@ done`;
 
 /**
  * Apply: stdin is a tar (gzip-compressed when $6 is `gzip`) holding files/<path> and
- * meta/{delete0,rmdirs0,paths0,generation,manifest.json}. It is unpacked into a staging folder
- * next to the target (same filesystem), then removed files are deleted, and every new file is
- * renamed into place (a whole new folder in one rename): a file is never visible half-written
- * under its final name. The manifest is renamed last. The staging folder is removed on exit, and
- * staging folders left by a killed deploy (their shell's pid is gone) are removed by the next one.
+ * meta/{delete0,rmdirs0,sent0,generation} plus either manifest.json + paths0 (written afresh)
+ * or manifest.delta + paths0.add (appended to manifest.journal and paths0.add). It is unpacked
+ * into a staging folder next to the target (same filesystem), then removed files are deleted,
+ * and every new file is renamed into place (a whole new folder in one rename): a file is never
+ * visible half-written under its final name. The manifest is written last, then the node lists
+ * the files just placed (so we know the listing the next scan should find) and prints
+ * CLUSTERLAB_OK. The staging folder is removed on exit, and staging folders left by a killed
+ * deploy (their shell's pid is gone) are removed by the next one.
  */
 const APPLY = `
 D=$1; N=$2; Z=$6
@@ -109,12 +122,15 @@ if [ -d "$S/files" ]; then
   (cd "$S/files" && find . -type d -print0 > ../meta/dirs0 && xargs -0 sh -c "$CL_PLACE" sh < ../meta/dirs0) || fail place
 fi
 M=${DEPLOY_STATE_DIR}
-mv -f "$S/meta/paths0" "$M/paths0" || fail manifest
-mv -f "$S/meta/manifest.json" "$M/manifest.json" || fail manifest
+if [ -f "$S/meta/manifest.json" ]; then
+  mv -f "$S/meta/paths0" "$M/paths0" && mv -f "$S/meta/manifest.json" "$M/manifest.json" && rm -f "$M/manifest.journal" "$M/paths0.add" || fail manifest
+else
+  [ -f "$M/manifest.json" ] || fail manifest
+  cat "$S/meta/manifest.delta" >> "$M/manifest.journal" && cat "$S/meta/paths0.add" >> "$M/paths0.add" || fail manifest
+fi
 mv -f "$S/meta/generation" "$M/generation" || fail manifest
-# The listing as this deploy leaves it: the next scan only compares against it.
-rm -f "$M/expected.gen"
-if list > "$M/expected.tmp" 2>/dev/null && mv -f "$M/expected.tmp" "$M/expected"; then cp "$M/generation" "$M/expected.gen" 2>/dev/null; fi
+rm -f "$M/expected" "$M/expected.gen"
+list < "$S/meta/sent0"
 echo CLUSTERLAB_OK
 `;
 

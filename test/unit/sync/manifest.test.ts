@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IgnoreRules } from '../../../src/core/sync/ignore';
-import { matchesEntry, parseManifest, parseScanOutput, planSync, serializeManifest, serializePaths0, verifyManifest, type LocalFile, type Manifest } from '../../../src/core/sync/manifest';
+import { emptyManifest, manifestDelta, matchesEntry, parseManifest, parseScanOutput, planSync, serializeDelta, serializeManifest, serializePaths0, useJournal, verifyManifest, type LocalFile, type Manifest } from '../../../src/core/sync/manifest';
+import { listingSum } from '../../../src/remote/sync/deploy';
+import { spawnSync } from 'node:child_process';
 
 const lf = (path: string, sha: string, size = 1, mode = 0o644, mtimeMs = 1_700_000_000_500): LocalFile => ({ path, sha256: sha, size, mode, mtimeMs });
 
@@ -88,4 +90,28 @@ test('plan: unchanged, changed, mode change, drifted on node, removed with paren
   assert.equal(plan.next.files.edited?.mtime, 1_700_000_000, 'whole seconds of the local mtime');
   assert.deepEqual(plan.next.files.same, prev.files.same);
   assert.equal(plan.next.files['x/gone2'], undefined);
+});
+
+test('journal: manifest.json + journal lines fold in order; a damaged line drops the manifest; small deltas use the journal', () => {
+  const e = (sha: string) => ({ sha256: sha, size: 1, mode: 0o644, mtime: 5 });
+  const base: Manifest = { version: 1, generation: 'g1', files: { a: e('1'), b: e('2'), c: e('3') } };
+  const next: Manifest = { version: 1, generation: 'g2', files: { a: e('1'), b: e('22'), d: e('4') } };
+  const d = manifestDelta(base, next);
+  assert.deepEqual([Object.keys(d.set).sort(), d.del], [['b', 'd'], ['c']]);
+  const text = `${serializeManifest(base)}\n${serializeDelta(d)}${serializeDelta({ generation: 'g3', set: {}, del: ['a'] })}`;
+  const m = parseManifest(text);
+  assert.equal(m.generation, 'g3');
+  assert.deepEqual(Object.keys(m.files).sort(), ['b', 'd']);
+  assert.equal(m.files.b?.sha256, '22');
+  assert.equal(m.journalOps, 4);
+  assert.equal(parseManifest(`${serializeManifest(base)}\n{"generation":"g2","set":{"../x":{"sha256":"x","size":1,"mode":1,"mtime":1}},"del":[]}\n`).generation, '');
+  assert.equal(useJournal(base, d), true);
+  assert.equal(useJournal(emptyManifest(), d), false, 'no manifest yet: written whole');
+  assert.equal(useJournal({ ...base, journalOps: 64 }, d), false, 'journal long enough: compacted');
+});
+
+test('listing sum equals LC_ALL=C sort -z -u | sha256sum on the node', () => {
+  const records = ["f 5 1700000000.0000000000 644 ./b", "f 3 1.0 755 ./a b/it's", 'f 1 1.0 644 ./new\nline', 'f 1 1.0 644 ./ünï', "f 5 1700000000.0000000000 644 ./b"];
+  const r = spawnSync('sh', ['-c', 'LC_ALL=C sort -z -u | sha256sum'], { input: records.map((x) => `${x}\0`).join('') });
+  assert.equal(r.stdout.toString().split(' ')[0], listingSum(records));
 });

@@ -17,7 +17,13 @@ export interface ScenarioEnv {
 }
 
 /** What `.clusterlab/deploy/` holds after a deploy: no staging folder, no temporary name. */
-export const STATE_FILES = ['expected', 'expected.gen', 'generation', 'manifest.json', 'paths0'];
+export const STATE_FILES = ['generation', 'manifest.json', 'paths0'];
+/** ... plus these once a small change was appended to the manifest journal. */
+export const JOURNAL_FILES = ['manifest.journal', 'paths0.add'];
+
+function stateFiles(dst: string): string[] {
+  return readdirSync(join(dst, '.clusterlab/deploy')).sort();
+}
 
 type T = (name: string, fn: () => Promise<void>) => unknown;
 
@@ -79,7 +85,7 @@ export function deployScenarios(testRaw: T, env: ScenarioEnv): void {
     assert.equal(r2.filesSent, 0);
     assert.equal(r2.filesRemoved, 0);
     assert.equal(r2.unchanged, r1.filesSent);
-    assert.deepEqual(readdirSync(join(dst, '.clusterlab/deploy')).sort(), STATE_FILES, 'no staging or temp names remain');
+    assert.deepEqual(stateFiles(dst), STATE_FILES, 'no staging or temp names remain');
     // Without our local caches (hashes, manifest copy) the node's manifest is fetched and verified.
     rmSync(join(src, '.clusterlab'), { recursive: true, force: true });
     const r3 = await deploy(conn, { sourceDir: src, remoteDir: dst });
@@ -131,6 +137,48 @@ export function deployScenarios(testRaw: T, env: ScenarioEnv): void {
     chmodSync(join(dst, 'c.txt'), 0o777);
     const r2 = await deploy(conn, { sourceDir: src, remoteDir: dst });
     assert.deepEqual(r2.sent, ['c.txt'], 'a mode changed on the node is restored');
+    assert.deepEqual(snapshot(dst), snapshot(src));
+  });
+
+  test('small changes go to the manifest journal; a client without our caches still reads it; an unchanged node answers in a few bytes; drift after a journal deploy is noticed', async () => {
+    const { src, dst } = env.dirs('journal');
+    for (let i = 0; i < 80; i++) write(src, `f/${i}.txt`, `file ${i}`);
+    const conn = await env.conn();
+    const scans: number[] = [];
+    const counting: NodeConnection = Object.create(conn) as NodeConnection;
+    counting.exec = async (cmd, o) => {
+      const r = await conn.exec(cmd, o);
+      if (cmd.includes('clusterlab-scan')) scans.push(r.stdout.length);
+      return r;
+    };
+    await deploy(counting, { sourceDir: src, remoteDir: dst });
+    assert.deepEqual(stateFiles(dst), STATE_FILES);
+    write(src, 'f/1.txt', 'edited');
+    unlinkSync(join(src, 'f/2.txt'));
+    write(src, 'f/new.txt', 'new');
+    const r1 = await deploy(counting, { sourceDir: src, remoteDir: dst });
+    assert.deepEqual([r1.sent.sort(), r1.removed], [['f/1.txt', 'f/new.txt'], ['f/2.txt']]);
+    assert.deepEqual(stateFiles(dst), [...STATE_FILES, ...JOURNAL_FILES].sort(), 'journal used for a small change');
+    write(src, 'f/2.txt', 'back again'); // a path that left the manifest comes back
+    await deploy(counting, { sourceDir: src, remoteDir: dst });
+    assert.deepEqual(snapshot(dst), snapshot(src));
+    scans.length = 0;
+    const noop = await deploy(counting, { sourceDir: src, remoteDir: dst });
+    assert.equal(noop.filesSent, 0);
+    assert.ok((scans[0] ?? Infinity) < 100, `unchanged node answered in ${scans[0]} bytes`);
+    // A file changed on the node after a journal deploy is still noticed.
+    writeFileSync(join(dst, 'f/new.txt'), 'NEW');
+    const r2 = await deploy(counting, { sourceDir: src, remoteDir: dst });
+    assert.deepEqual([r2.sent, r2.driftedOnNode], [['f/new.txt'], ['f/new.txt']]);
+    // Without our caches the node's manifest.json + journal is read and verified.
+    rmSync(join(src, '.clusterlab'), { recursive: true, force: true });
+    const r3 = await deploy(counting, { sourceDir: src, remoteDir: dst });
+    assert.deepEqual([r3.filesSent, r3.filesRemoved, r3.unchanged], [0, 0, 81]);
+    // Many changes: manifest.json is written afresh and the journal dropped.
+    for (let i = 0; i < 80; i++) write(src, `f/${i}.txt`, `v2 ${i}`);
+    const r4 = await deploy(counting, { sourceDir: src, remoteDir: dst });
+    assert.equal(r4.filesSent, 80);
+    assert.deepEqual(stateFiles(dst), STATE_FILES);
     assert.deepEqual(snapshot(dst), snapshot(src));
   });
 
@@ -225,6 +273,6 @@ export function deployScenarios(testRaw: T, env: ScenarioEnv): void {
     assert.ok(reads > 0);
     assert.ok(readFileSync(join(dst, 'model.bin')).equals(v2));
     // The staging folder of the interrupted sync is gone too (its shell is dead).
-    assert.deepEqual(readdirSync(join(dst, '.clusterlab/deploy')).sort(), STATE_FILES);
+    assert.deepEqual(stateFiles(dst), [...STATE_FILES, ...JOURNAL_FILES].sort());
   });
 }
