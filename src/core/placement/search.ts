@@ -5,6 +5,7 @@
 // empty nodes, and an optimistic bound per tier (count placed, degraded, total score). Budgets are
 // counted in work units, never in time, so the same input always gives the same plan.
 import { DEGRADED_FACTOR, feasible, type Model, State } from './model';
+import { constrainedOrder, overloadSearch, repairUnplaced } from './repair';
 import { affinityAt, compareObjective, loadFactor, nodeTerms, objectiveOf, utilisationFactor, type Objective } from './score';
 
 export interface SearchOptions {
@@ -102,63 +103,30 @@ function countFeasible(model: Model, s: State, i: number): number {
   return c;
 }
 
-/** Greedy, repair and local search. Never breaks a hard constraint: every move is checked. */
+/**
+ * Greedy, repair and local search. Never breaks a hard constraint: every move is checked.
+ *  1. Greedy, most constrained first (fewest possible nodes, GPU required, most anti-affinity,
+ *     most RAM), each instance to the node with the best change of the objective.
+ *  2. If some are left out: short ejection chains (repair.ts); if some are still left out, a
+ *     tabu search over plans that may break capacities, driven to a plan that breaks none
+ *     (overloadSearch), kept only when it places more.
+ *  3. Relocation local search on the score.
+ */
 export function heuristic(model: Model, base: State, free: number[], opts: SearchOptions = {}): State {
-  const s = base.clone();
-  const order = free
-    .map((i) => ({ i, c: countFeasible(model, s, i) }))
-    .sort((a, b) => a.c - b.c || model.ram[b.i]! - model.ram[a.i]! || a.i - b.i)
-    .map((x) => x.i);
+  let s = base.clone();
+  const order = constrainedOrder(model, s, free);
   for (const i of order) {
     const n = bestNode(model, s, i);
     if (n >= 0) s.assign(i, n);
   }
-  repair(model, s, free);
+  const unplaced = (st: State) => free.some((i) => st.at[i]! < 0);
+  if (unplaced(s)) repairUnplaced(model, s, free, (i) => bestNode(model, s, i));
+  if (unplaced(s)) {
+    const o = overloadSearch(model, s, free);
+    if (o && compareObjective(objectiveOf(model, o), objectiveOf(model, s)) > 0) s = o;
+  }
   localSearch(model, s, free, opts.localBudget ?? DEFAULT_LOCAL_BUDGET);
   return s;
-}
-
-/** For each unplaced instance, try to make room by moving one movable instance elsewhere. */
-function repair(model: Model, s: State, free: number[]): void {
-  const movable = new Set(free);
-  let budget = 200_000;
-  for (const i of free) {
-    if (s.at[i]! >= 0) continue;
-    let done = false;
-    for (let n = 0; n < model.nodes.length && !done && budget > 0; n++) {
-      if (!model.usable[n]! || (model.pin[i]! >= 0 && model.pin[i]! !== n)) continue;
-      if (model.ram[i]! > model.ramCap[n]! || (model.inst[i]!.gpu_required && !model.gpu[n]!)) continue;
-      for (const j of s.members[n]!.slice()) {
-        if (!movable.has(j) || budget-- <= 0) continue;
-        s.unassign(j);
-        if (!feasible(model, s, i, n)) {
-          s.assign(j, n);
-          continue;
-        }
-        s.assign(i, n);
-        let target = -1;
-        for (let n2 = 0; n2 < model.nodes.length; n2++) {
-          if (n2 !== n && feasible(model, s, j, n2)) {
-            target = n2;
-            break;
-          }
-        }
-        if (target >= 0) {
-          s.assign(j, target);
-          done = true;
-          break;
-        }
-        s.unassign(i);
-        s.assign(j, n);
-      }
-    }
-  }
-  // Anything that fits now goes in.
-  for (const i of free) {
-    if (s.at[i]! >= 0) continue;
-    const n = bestNode(model, s, i);
-    if (n >= 0) s.assign(i, n);
-  }
 }
 
 /** Best-improvement relocation per instance, repeated until nothing improves or budget is spent. */
