@@ -1,18 +1,17 @@
 // Bundles the extension host code, the CLI and the dashboard webview with esbuild.
 import * as esbuild from 'esbuild';
-import { chmodSync, mkdirSync, copyFileSync, existsSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production') || process.env.NODE_ENV === 'production';
 
-// ssh2's optional native parts: it falls back to pure JS without them. The bundles require
-// `./crypto/build/Release/sshcrypto.node` relative to dist/, so the built addon is copied there
-// (when npm built it); without it ssh2 silently uses its pure-JS ciphers, so the .vsix and
-// other platforms still work.
+// ssh2's optional native parts stay external and are NOT shipped: its `sshcrypto.node` binding
+// crashed the CLI with SIGSEGV (about 1 run in 30 with an encrypted key; the backtrace ends in
+// Nan::imp::FunctionCallbackWrapper inside the addon). Without it ssh2 runs AES-GCM through
+// Node's own OpenSSL, which is as fast on x86. `.npmrc` sets ignore-scripts so npm never builds
+// it; a stale copy in dist/ from an older build is removed.
 const sshNativeExternals = ['cpu-features', './crypto/build/Release/sshcrypto.node'];
-const sshCryptoAddon = 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node';
-const sshCryptoCopy = 'dist/crypto/build/Release/sshcrypto.node';
+const staleSshCryptoCopy = 'dist/crypto';
 
 const common = {
   bundle: true,
@@ -64,12 +63,7 @@ if (watch) {
 } else {
   await Promise.all(targets.map((t) => esbuild.build(t)));
   chmodSync('dist/cli.js', 0o755);
-  if (existsSync(sshCryptoAddon)) {
-    mkdirSync(dirname(sshCryptoCopy), { recursive: true });
-    copyFileSync(sshCryptoAddon, sshCryptoCopy);
-  } else {
-    rmSync(sshCryptoCopy, { force: true });
-  }
+  rmSync(staleSshCryptoCopy, { recursive: true, force: true });
   try {
     copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/webview/uPlot.min.css');
   } catch {

@@ -50,7 +50,9 @@ export async function ensureCodeServer(): Promise<string> {
     const r = spawnSync('npm', ['install', '--unsafe-perm', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
       cwd: dir,
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, npm_config_yes: 'true' },
+      // The project's .npmrc sets ignore-scripts (see scripts/build.mjs) and npm passes it down to
+      // child processes; code-server's native modules need their install scripts.
+      env: { ...process.env, npm_config_yes: 'true', npm_config_ignore_scripts: 'false' },
     });
     if (r.status !== 0 || !existsSync(codeServerBin())) {
       throw new Error(`npm install code-server@${CODE_SERVER_VERSION} failed (exit ${r.status}); it needs libkrb5-dev, pkg-config and ripgrep (scripts/ensure-system-deps.sh)`);
