@@ -211,6 +211,16 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
     progress('transfer', filesDone, plan.send.length, bytesDone, plan.bytesToSend);
   });
   feeding.catch(() => undefined);
+  // While the node unpacks: save the hashes learned, and stage our copy of the new manifest
+  // (renamed into place only once the node confirms).
+  const learnedP = feeding.then(() => saveLearned(prepared)).catch(() => undefined);
+  const manifestTmp = feeding.then(() => writeTemp(cache.manifest, serializeManifest(plan.next))).catch(() => null);
+  const dropTmp = async () => {
+    const t = await manifestTmp;
+    if (t) await fsp.rm(t, { force: true });
+  };
+  // The listing of unchanged files as this scan saw them, or as we kept it (scan said SAME).
+  const beforeP = parsed.allAsLeft ? readListing(cache.listing, previous.generation) : Promise.resolve(new Map(parsed.records.map((r) => [r.path, r.raw ?? ''])));
   const nonce = `${process.pid}.${randomBytes(6).toString('hex')}`;
   let applied;
   try {
@@ -218,6 +228,7 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
   } catch (e) {
     sink.destroy();
     stdin.destroy();
+    await dropTmp();
     throw e;
   } finally {
     // The node stopped reading (done or failed): nothing may wait on a drain that never comes.
@@ -228,6 +239,7 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
     (e: unknown) => e,
   );
   const out = applied.stdout.toString('utf8');
+  if (applied.code !== 0 || !out.endsWith('CLUSTERLAB_OK\n') || feedError) await dropTmp();
   if (applied.code !== 0 || !out.endsWith('CLUSTERLAB_OK\n')) {
     if (feedError instanceof ClusterLabError) throw feedError;
     throw nodeFailure(node, remoteDir, 'apply', applied.code, applied.stderr.toString());
@@ -237,7 +249,7 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
   // unchanged ones as this scan saw them (or as we kept them when it answered SAME).
   const placed = parseRecords(out.slice(0, -'CLUSTERLAB_OK\n'.length));
   let listing: Map<string, string> | null = null;
-  const before = parsed.allAsLeft ? await readListing(cache.listing, previous.generation) : new Map(parsed.records.map((r) => [r.path, r.raw ?? '']));
+  const before = await beforeP;
   if (before) {
     listing = new Map();
     const placedBy = new Map(placed.map((r) => [r.path, r]));
@@ -251,8 +263,8 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
       listing.set(p, rec);
     }
   }
-  await saveCache(cache, plan.next, listing, true);
-  await saveLearned(prepared);
+  await saveCache(cache, plan.next, listing, (await manifestTmp) ?? true);
+  await learnedP;
   progress('done', filesDone, plan.send.length, bytesDone, plan.bytesToSend);
   return result(plan.send.length, plan.bytesToSend);
 }
@@ -317,16 +329,23 @@ export function listingSum(records: Iterable<string>): string {
   return h.digest('hex');
 }
 
-async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
-  await fsp.mkdir(dirname(path), { recursive: true });
+/** Write a temporary file next to `path` (renamed onto it later); null when that fails. */
+async function writeTemp(path: string, data: string | Buffer): Promise<string | null> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
+    await fsp.mkdir(dirname(path), { recursive: true });
     await fsp.writeFile(tmp, data);
-    await fsp.rename(tmp, path);
-  } catch (e) {
+    return tmp;
+  } catch {
     await fsp.rm(tmp, { force: true });
-    throw e;
+    return null;
   }
+}
+
+async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
+  const tmp = await writeTemp(path, data);
+  if (!tmp) throw new Error(`cannot write ${path}`);
+  await fsp.rename(tmp, path);
 }
 
 /**
@@ -334,9 +353,11 @@ async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
  * is asked about the older generation and simply sends the manifest. A null listing leaves no
  * sum, so the next scan sends the listing and everything is verified again.
  */
-async function saveCache(c: CachePaths, m: Manifest, listing: ReadonlyMap<string, string> | null, manifestChanged: boolean): Promise<void> {
+async function saveCache(c: CachePaths, m: Manifest, listing: ReadonlyMap<string, string> | null, manifest: boolean | string): Promise<void> {
   try {
-    if (manifestChanged) await writeAtomic(c.manifest, serializeManifest(m));
+    // `manifest`: a temporary file already holding it, true to write it, false when unchanged.
+    if (typeof manifest === 'string') await fsp.rename(manifest, c.manifest);
+    else if (manifest) await writeAtomic(c.manifest, serializeManifest(m));
     let sum = '';
     if (listing) {
       await writeAtomic(c.listing, `${m.generation}\n${[...listing.values()].map((r) => `${r}\0`).join('')}`);
