@@ -74,10 +74,10 @@ export const runSchema = z
 
 export const healthSchema = z
   .strictObject({
-    interval_seconds: z.number().positive().default(3).describe('Seconds between health probes while monitoring.'),
-    timeout_seconds: z.number().positive().default(5).describe('Per-node probe timeout.'),
+    interval_seconds: z.number().positive().default(2).describe('Seconds between health probes while monitoring.'),
+    timeout_seconds: z.number().positive().default(3).describe('Per-node probe timeout.'),
     failures_before_unavailable: z.number().int().min(1).default(2).describe('Consecutive failed probes before a node is marked unavailable.'),
-    min_failure_seconds: z.number().nonnegative().default(3).describe('Failures must span at least this long before a node is marked unavailable.'),
+    min_failure_seconds: z.number().nonnegative().default(2).describe('Failures must span at least this long before a node is marked unavailable.'),
     successes_before_healthy: z.number().int().min(1).default(2).describe('Consecutive good probes before an unavailable node counts as healthy again.'),
     concurrency: z.number().int().min(1).default(16).describe('How many nodes are probed at once.'),
   })
