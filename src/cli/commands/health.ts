@@ -46,7 +46,7 @@ export const healthCommand: CliCommand = {
     '                          "ram_used_gb",...}]}; `clusterlab plan --health FILE` reads it',
     '  --watch SECONDS         probe again every SECONDS (connections are reused) until Ctrl-C',
     '  --node NAME             only this node (repeatable, or comma-separated)',
-    '  --timeout S             per-node timeout, connect + probe (default: health.timeout_seconds, 5)',
+    '  --timeout S             per-node timeout, connect + probe (default: health.timeout_seconds, 3)',
     '  --concurrency N         nodes probed at once (default: health.concurrency, 16)',
     CONNECT_HELP,
     '',
