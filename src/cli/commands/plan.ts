@@ -10,6 +10,8 @@ import { ClusterLabError, describeError } from '../../core/errors';
 import { explain, parseHealthInput, parsePlacementSpec, plan, type ExistingAllocation, type HealthInput, type PlacementInput } from '../../core/placement';
 import type { SpecError } from '../../core/placement/spec';
 import { loadWorkspace, printDiagnostics } from '../workspace';
+import { RunStore } from '../../remote/runStore';
+import { isTerminal } from '../../core/runs/stateMachine';
 
 export function stringList(v: ParsedValues[string]): string[] {
   if (v === undefined) return [];
@@ -34,7 +36,7 @@ export function printSpecErrors(io: CliIO, name: string, spec: string, errors: r
   if (errors.length > MAX_SPEC_ERRORS) io.err(`clusterlab ${name}: … and ${errors.length - MAX_SPEC_ERRORS} more problem(s) in --placement\n`);
 }
 
-export type Loaded = { ok: true; model: WorkspaceModel; health?: HealthInput } | { ok: false; code: number };
+export type Loaded = { ok: true; model: WorkspaceModel; rootDir: string; health?: HealthInput } | { ok: false; code: number };
 
 /** Loads cluster, experiments and --health for plan and report; prints problems itself. */
 export async function loadForPlacement(io: CliIO, values: ParsedValues, positionals: string[], name: string, defaultExperiments: boolean): Promise<Loaded> {
@@ -75,7 +77,18 @@ export async function loadForPlacement(io: CliIO, values: ParsedValues, position
     for (const w of h.value.warnings) io.err(`warning: ${w}\n`);
     health = h.value;
   }
-  return health ? { ok: true, model: ws.model, health } : { ok: true, model: ws.model };
+  return health ? { ok: true, model: ws.model, rootDir: ws.rootDir, health } : { ok: true, model: ws.model, rootDir: ws.rootDir };
+}
+
+/**
+ * Instances already running in this workspace (the run store's live records), as allocations that
+ * count and are never moved. Runs of the instances being planned are left out: those are placed
+ * afresh rather than counted twice.
+ */
+export async function runningAllocations(rootDir: string, planned: readonly { instance_id: string }[]): Promise<ExistingAllocation[]> {
+  const skip = new Set(planned.map((i) => i.instance_id));
+  const records = await new RunStore(rootDir).list();
+  return records.filter((r) => !isTerminal(r.status) && r.instance_config && !skip.has(r.instance_id)).map((r) => ({ instance: r.instance_config!, node: r.node }));
 }
 
 /** The engine input for a loaded workspace. `existing` are running instances (run store). */
@@ -137,9 +150,11 @@ export const planCommand: CliCommand = {
       }
       pins = r.pins;
     }
+    // Instances already running here keep their share of their nodes (incremental placement).
+    const existing = await runningAllocations(loaded.rootDir, model.instances);
     let result;
     try {
-      result = plan(placementInput(model, health, pins));
+      result = plan(placementInput(model, health, pins, existing));
     } catch (e) {
       if (e instanceof ClusterLabError) {
         io.err(`clusterlab plan: ${e.message}\n`);

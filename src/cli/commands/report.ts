@@ -3,7 +3,7 @@
 import { EXIT_OK, type CliCommand, type CliIO, type ParsedValues } from '../command';
 import { ClusterLabError } from '../../core/errors';
 import { plan, resourceReport, type ExistingAllocation, type ResourceReport } from '../../core/placement';
-import { loadForPlacement, placementInput } from './plan';
+import { loadForPlacement, placementInput, runningAllocations } from './plan';
 
 function table(r: ResourceReport): string {
   const head = ['node', 'status', 'instances', 'RAM allocated', 'util %', 'GPU'];
@@ -37,8 +37,7 @@ export const reportCommand: CliCommand = {
     const loaded = await loadForPlacement(io, values, positionals, 'report', false);
     if (!loaded.ok) return loaded.code;
     const { model, health } = loaded;
-    // Running instances from the run store will be passed here once it is wired in.
-    const existing: ExistingAllocation[] = [];
+    const existing: ExistingAllocation[] = await runningAllocations(loaded.rootDir, model.instances);
     let result;
     try {
       result = plan(placementInput(model, health, undefined, existing));
