@@ -4,7 +4,7 @@
 //            warm check <= 3 RTT + the probe's own time.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from './run';
 import { startSshNodes } from '../test/harness/sshNodes';
@@ -37,6 +37,7 @@ async function timeIt(fn: () => Promise<unknown>): Promise<number> {
 }
 
 export default async function bench(ctx: BenchContext): Promise<void> {
+  const load0 = loadavg();
   const cluster = await startSshNodes({ count: 10, namespaces: true, relayDelayMs: RTT_MS / 2 });
   const tmp = mkdtempSync(join(tmpdir(), 'clusterlab-bench-health-'));
   const env = { ...process.env, SSH_AUTH_SOCK: '' };
@@ -55,7 +56,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       await check(p);
       await p.closeAll();
     }
-    const ROUNDS = 5;
+    const ROUNDS = 7;
     const oneCold: number[] = [];
     const allCold: number[] = [];
     // CPU of one cold 10-node check, split into this client and the simulated nodes (sshd
@@ -82,14 +83,22 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const warm: number[] = [];
     for (let i = 0; i < 10; i++) warm.push(await timeIt(() => check(pool)));
 
-    // The probe's own time: the same script run locally.
+    // The probe's own time: the same script run locally, 100 times in a shell loop (no node spawn
+    // overhead), alone (`sh -c SCRIPT`) and as sshd runs it (the login shell bash -c COMMAND).
     const script = buildProbeScript('~');
-    const own: number[] = [];
-    for (let i = 0; i < 10; i++) {
+    const probeLoop = (argv: string[]) => {
+      const loop = 'i=0; while [ $i -lt 100 ]; do "$@" >/dev/null 2>&1; i=$((i+1)); done';
+      const c0 = cpuTicksMs([process.pid]);
+      const u0 = process.cpuUsage();
       const t = performance.now();
-      spawnSync('sh', ['-c', script]);
-      own.push(performance.now() - t);
-    }
+      spawnSync('sh', ['-c', loop, 'loop', ...argv]);
+      const wall = (performance.now() - t) / 100;
+      const u = process.cpuUsage(u0);
+      const cpu = (cpuTicksMs([process.pid]) - c0 - (u.user + u.system) / 1000) / 100;
+      return { wall, cpu };
+    };
+    const own = probeLoop(['sh', '-c', script]);
+    const ownAsSshd = probeLoop(['bash', '-c', probeCommand('~')]);
 
     // The same, 10 scripts at once on this machine (the 10 nodes share its cores).
     const own10: number[] = [];
@@ -132,7 +141,6 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const one = median(oneCold);
     const all = median(allCold);
     const w = median(warm);
-    const probeOwn = median(own);
     const ps = median(pssh);
     ctx.report('cold check, 1 node (20 ms RTT)', one, 'ms');
     ctx.report('cold check, 10 nodes (20 ms RTT)', all, 'ms', `${(all / one).toFixed(2)}x one node (target <= 1.3x)`);
@@ -141,9 +149,13 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     ctx.report('  client CPU in one cold 10-node check', median(clientCpu), 'ms');
     ctx.report('  node-side CPU (sshd, probe, relay) per check', nodeCpuMs / ROUNDS, 'ms', `same ${cpus().length} cores as the client: bounds the 10-node ratio`);
     ctx.report('warm check, 10 nodes', w, 'ms', `target <= 3 RTT + probe (10 at once here) = ${(3 * RTT_MS + probe10).toFixed(0)} ms`);
-    ctx.report('probe script own time, 1 (local sh)', probeOwn, 'ms');
+    ctx.report('probe script own time, 1 (local sh, 100 runs)', own.wall, 'ms', `CPU ${own.cpu.toFixed(2)} ms per run`);
+    ctx.report('  as sshd runs it (bash -c COMMAND)', ownAsSshd.wall, 'ms', `CPU ${ownAsSshd.cpu.toFixed(2)} ms per run`);
     ctx.report('probe script own time, 10 at once (local sh)', probe10, 'ms');
     ctx.report('warm exec `true` (pooled ssh2)', median(warmExec), 'ms', `ssh ControlMaster: ${median(cmExec).toFixed(1)} ms`);
+    // Other work on this machine skews every figure above: say how busy it was.
+    const load1 = loadavg();
+    ctx.report('load average (1 min) at the end', load1[0]!, '', `at the start ${load0[0]!.toFixed(2)}; ${cpus().length} cores shared with other work`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     await cluster.stop();
