@@ -3,8 +3,12 @@
 // ignore files and hands their text in.
 import ignore, { type Ignore } from 'ignore';
 
-/** Always left out, whatever the patterns say: git metadata (any depth) and ClusterLab's own state (the root's). */
-export const ALWAYS_EXCLUDED = ['.git', '.clusterlab'] as const;
+/**
+ * Always left out, whatever the patterns say: git metadata (any depth), ClusterLab's own state
+ * and the run logs (`logs/`, where every run writes `logs/{instance_id}.log` on its node: a local
+ * copy must never overwrite a node's live logs). The last two only at the root.
+ */
+export const ALWAYS_EXCLUDED = ['.git', '.clusterlab', 'logs'] as const;
 
 /** Files whose patterns apply to their own folder and below. */
 export const IGNORE_FILES = ['.gitignore', '.clusterlabignore'] as const;
@@ -39,7 +43,7 @@ export class IgnoreRules {
   /** Whether `rel` (POSIX, relative to the source root) is left out. */
   ignores(rel: string, isDir: boolean): boolean {
     const parts = rel.split('/');
-    if (parts[0] === '.clusterlab' || parts.includes('.git')) return true;
+    if (parts[0] === '.clusterlab' || parts[0] === 'logs' || parts.includes('.git')) return true;
     // Deeper ignore files take precedence, as in git: a later layer may re-include (`!pattern`).
     let ignored = false;
     for (const { base, ig } of this.layers) {

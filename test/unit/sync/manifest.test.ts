@@ -16,6 +16,9 @@ test('ignore: config patterns, nested ignore files, negation in a deeper file, a
   assert.equal(root.ignores('sub/.git', true), true);
   assert.equal(root.ignores('.clusterlab', true), true);
   assert.equal(root.ignores('sub/.clusterlab', true), false, 'only the root .clusterlab is ours');
+  assert.equal(root.ignores('logs', true), true, 'run logs are never deployed over a node\'s live logs');
+  assert.equal(root.ignores('logs/a.log', false), true);
+  assert.equal(root.ignores('src/logs/keep.txt', false), false, 'only the root logs/ is the run log folder');
   const sub = root.child('sub', ['*.log\n/only-here.txt\n', '!keep.pyc\n']);
   assert.equal(sub.ignores('sub/x.log', false), true);
   assert.equal(sub.ignores('x.log', false), false, 'nested patterns do not apply above their folder');
