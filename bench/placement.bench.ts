@@ -7,21 +7,11 @@ import { join } from 'node:path';
 import type { BenchContext } from './run';
 import { plan, type PlacementInput } from '../src/core/placement';
 import { DEFAULT_WEIGHTS, instanceSchema, nodeSchema } from '../src/core/config/schema';
+import { mulberry32 } from '../src/core/random';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cluster(nInst: number, nNodes: number, seed: number, links: boolean): PlacementInput {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const nodes = Array.from({ length: nNodes }, (_, k) => {
     // Scaled so that about 80 % of the slots are asked for: per 5 nodes, a GPU box for 16, two
     // servers for 16, two Pis for 1.

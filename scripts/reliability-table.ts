@@ -3,19 +3,8 @@
 //   npx tsx scripts/reliability-table.ts [path/to/reliability.json]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { FaultRow as Row } from '../test/faults/helpers';
 
-interface Row {
-  fault: string;
-  detected_s: number | null;
-  failed_probes_before_marked: number | null;
-  recovered_s: number | null;
-  recovery: string;
-  lines_lost: number;
-  lines_repeated: number;
-  runs_lost: number;
-  duplicate_runs: number;
-  notes?: string;
-}
 
 const file = resolve(process.argv[2] ?? 'test-results/reliability.json');
 let data: { generated_at: string; faults: Row[] };

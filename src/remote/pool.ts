@@ -24,31 +24,14 @@ import type { ParsedKey } from 'ssh2';
 import type { NodeConfig } from '../core/config/schema';
 import { ConnectionError, type NodeConnection } from './connection';
 import { LocalConnection } from './local';
-import type { ConfirmHostKey, PassphraseProvider } from './ssh/connect';
-import { SshConnection } from './ssh/sshConnection';
+import { SshConnection, type SshConnectionOptions } from './ssh/sshConnection';
 
 export type { ConfirmHostKey, PassphraseProvider } from './ssh/connect';
 export { SshConnection } from './ssh/sshConnection';
 export { LocalConnection } from './local';
 
-export interface ConnectionPoolOptions {
-  /** known_hosts file to check and append to (default: ssh config's, else ~/.ssh/known_hosts). */
-  knownHostsPath?: string;
-  /** OpenSSH client config (default ~/.ssh/config). */
-  sshConfigPath?: string;
-  /** Asked for unknown host keys; without it they are refused. */
-  confirmHostKey?: ConfirmHostKey;
-  /** Asked for the passphrase of an encrypted key; undefined skips that key. */
-  passphrase?: PassphraseProvider;
-  connectTimeoutMs?: number;
-  keepaliveIntervalMs?: number;
-  keepaliveCountMax?: number;
-  idleTimeoutMs?: number;
-  retries?: number;
-  /** ssh-agent socket (default SSH_AUTH_SOCK; '' disables the agent). */
-  agentSocket?: string;
-  /** Progress lines (connects, retries, drops). Never contains secrets. */
-  log?: (line: string) => void;
+/** The SSH options of every connection the pool makes, plus where `type: host` nodes resolve paths. */
+export interface ConnectionPoolOptions extends Omit<SshConnectionOptions, 'maxChannels' | 'keyCache'> {
   /** Where relative paths of `type: host` nodes resolve (default: the home directory). */
   localRootDir?: string;
 }

@@ -128,6 +128,11 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
         observations[node] = await this.observe(node, recs);
       }),
     );
+    return this.saveReconciled(active, observations);
+  }
+
+  /** Applies what the nodes reported to the active records, saving and announcing each change. */
+  private async saveReconciled(active: RunRecord[], observations: Record<string, NodeObservation>): Promise<RunChange[]> {
     const { records, changes } = reconcileRecords(active, observations, this.now().toISOString());
     for (const c of changes) {
       const rec = records.find((r) => r.run_id === c.run_id);
@@ -146,14 +151,7 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
     const active = (await this.store.list()).filter((r) => isActive(r.status));
     const observations: Record<string, NodeObservation> = {};
     for (const h of health) observations[h.name] = observationFromHealth(h);
-    const { records, changes } = reconcileRecords(active, observations, this.now().toISOString());
-    for (const c of changes) {
-      const rec = records.find((r) => r.run_id === c.run_id);
-      if (!rec) continue;
-      await this.store.save(rec);
-      this.emit('run-changed', rec, c);
-    }
-    return changes;
+    return this.saveReconciled(active, observations);
   }
 
   private async observe(node: string, recs: RunRecord[]): Promise<NodeObservation> {

@@ -8,6 +8,7 @@ import { DEFAULT_HEALTH } from '../../core/config/schema';
 import { healthReportJson, renderHealthReport } from '../../core/health/report';
 import type { NodeHealth } from '../../core/health/types';
 import { checkAll } from '../../remote/healthCheck';
+import { sleepUnlessAborted } from '../sleep';
 
 function positiveNumber(values: ParsedValues, name: string): number | undefined {
   const v = values[name];
@@ -23,18 +24,6 @@ function nodeNames(values: ParsedValues): string[] {
   return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string').flatMap((s) => s.split(',')).filter(Boolean);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolveP) => {
-    if (signal.aborted) return resolveP();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolveP();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export const healthCommand: CliCommand = {
   name: 'health',
@@ -113,7 +102,7 @@ export const healthCommand: CliCommand = {
           io.out(renderHealthReport(nodes, last));
         }
         if (!watch || io.signal.aborted) break;
-        await sleep(watch * 1000, io.signal);
+        await sleepUnlessAborted(watch * 1000, io.signal);
         if (io.signal.aborted) break;
       }
     } finally {

@@ -10,6 +10,7 @@ import { isTerminal, describeStatus } from '../../core/runs/stateMachine';
 import { sh } from '../../core/shell';
 import type { ClusterSession } from '../../remote/session';
 import { openSession } from './runs-common';
+import { sleepUnlessAborted } from '../sleep';
 
 export const logsCommand: CliCommand = {
   name: 'logs',
@@ -78,7 +79,7 @@ export const logsCommand: CliCommand = {
       const onAbort = () => void f.stop();
       io.signal.addEventListener('abort', onAbort, { once: true });
       while (!io.signal.aborted) {
-        await sleepOrAbort(1000, io.signal);
+        await sleepUnlessAborted(1000, io.signal);
         if (io.signal.aborted) break;
         await session.reconcile([run]);
         run = (await session.store.get(run.run_id)) ?? run;
@@ -97,17 +98,6 @@ export const logsCommand: CliCommand = {
   },
 };
 
-function sleepOrAbort(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((r) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      r();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Copy <work dir>/logs/*.log of every node (in parallel) to DIR/<node>/. */
 async function fetchLogs(io: CliIO, session: ClusterSession, dir: string, only?: string): Promise<number> {

@@ -10,6 +10,7 @@ import { nodeWorkDir } from '../../core/runs/plan';
 import { FailoverController, type FailoverEvent } from '../../remote/failover';
 import { HealthMonitor } from '../../remote/monitor';
 import { openSession, type OpenedSession } from './runs-common';
+import { sleepUnlessAborted } from '../sleep';
 
 export const monitorCommand: CliCommand = {
   name: 'monitor',
@@ -73,16 +74,7 @@ async function watch(io: CliIO, o: OpenedSession, flags: { duration: number | un
   }
   const { reattached, active } = await fo.start();
   if (!flags.json) io.out(`Reattached to ${reattached.length} of ${active.length} active run(s).\n`);
-  await new Promise<void>((resolve) => {
-    if (io.signal.aborted) return resolve();
-    const t = flags.duration !== undefined ? setTimeout(done, flags.duration * 1000) : undefined;
-    function done() {
-      if (t) clearTimeout(t);
-      io.signal.removeEventListener('abort', done);
-      resolve();
-    }
-    io.signal.addEventListener('abort', done, { once: true });
-  });
+  await sleepUnlessAborted(flags.duration !== undefined ? flags.duration * 1000 : undefined, io.signal);
   await fo.stop();
   if (!flags.json) io.out('Stopped monitoring; the runs keep going. "clusterlab status" shows them.\n');
   return EXIT_OK;

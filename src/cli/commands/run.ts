@@ -23,6 +23,7 @@ import { fmtDuration, openSession, type OpenedSession } from './runs-common';
 import { byInstance, failoverPending, policyOf } from '../../core/failover/decide';
 import { FailoverController } from '../../remote/failover';
 import { HealthMonitor } from '../../remote/monitor';
+import { sleepUnlessAborted } from '../sleep';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -241,7 +242,7 @@ async function monitor(io: CliIO, o: OpenedSession, runs: RunRecord[], flags: Ru
   let outcome: RunRecord[] | 'timeout' | 'interrupted' = 'interrupted';
   try {
     for (;;) {
-      await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), io.signal);
+      await sleepUnlessAborted(Math.min(interval, Math.max(0, deadline - Date.now())), io.signal);
       if (io.signal.aborted) break;
       // The failover controller reconciles; each instance's newest run is the one that counts.
       const all = (await session.store.list()).filter((r) => ids.has(r.run_id));
@@ -300,15 +301,3 @@ function fmtBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((r) => {
-    if (signal.aborted) return r();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      r();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -5,6 +5,7 @@
 // step is checked against the hard constraints, so the plan stays valid whatever happens, and a
 // work budget (not time) keeps it deterministic.
 import { EPS, feasible, type Model, type State } from './model';
+import { mulberry32 } from '../random';
 
 export interface RepairOptions {
   /** Ejection options the repair may try in total. */
@@ -169,17 +170,6 @@ export function repairUnplaced(model: Model, s: State, free: number[], place: (i
 const W_SLOT = 8;
 const W_ANTI = 8;
 
-/** Deterministic pseudo-random numbers (mulberry32), for tabu tenures. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Last resort when ejection chains leave instances out: a tabu search that tolerates broken
@@ -284,7 +274,7 @@ function overloadTry(model: Model, s: State, free: number[], budget: number, see
   let total = 0;
   for (let n = 0; n < M; n++) total += nodeViol(n, 0, 0, 0);
   for (const i of movable) total += (W_ANTI * conflicts(i, s.at[i]!)) / 2;
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const tabu = new Int32Array(model.inst.length);
   let bestTotal = total;
   let lastGain = 0;

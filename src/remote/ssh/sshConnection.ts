@@ -13,9 +13,13 @@ import { connectHop, forwardThrough, openSocket, type ConfirmHostKey, type HopOp
 import { hopName, resolveJumpChain, resolveNodeTarget } from './sshConfig';
 
 export interface SshConnectionOptions {
+  /** known_hosts file to check and append to (default: ssh config's, else ~/.ssh/known_hosts). */
   knownHostsPath?: string;
+  /** OpenSSH client config (default ~/.ssh/config). */
   sshConfigPath?: string;
+  /** Asked for unknown host keys; without it they are refused. */
   confirmHostKey?: ConfirmHostKey;
+  /** Asked for the passphrase of an encrypted key; undefined skips that key. */
   passphrase?: PassphraseProvider;
   /** TCP connect + SSH handshake, per hop. Default 10000. */
   connectTimeoutMs?: number;
@@ -28,7 +32,9 @@ export interface SshConnectionOptions {
   retries?: number;
   /** Concurrent channels on the connection (sshd's MaxSessions is 10). Default 8. */
   maxChannels?: number;
+  /** ssh-agent socket (default SSH_AUTH_SOCK; '' disables the agent). */
   agentSocket?: string;
+  /** Progress lines (connects, retries, drops). Never contains secrets. */
   log?: (line: string) => void;
   keyCache?: Map<string, ParsedKey>;
 }

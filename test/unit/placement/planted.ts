@@ -2,18 +2,8 @@
 import type { PlacementInput } from '../../../src/core/placement';
 import { DEFAULT_WEIGHTS } from '../../../src/core/config/schema';
 import { inst, node } from './helpers';
+import { mulberry32 } from '../../../src/core/random';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Planted {
   input: PlacementInput;
@@ -26,7 +16,7 @@ export interface Planted {
  * anti-affinity only across nodes), until nodes are nearly full. Then the ids are shuffled.
  */
 export function planted(seed: number, nInst: [number, number], nNodes: [number, number], opts: { pins?: boolean } = {}): Planted {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const m = int(nNodes[0], nNodes[1]);
   const want = int(nInst[0], nInst[1]);
