@@ -133,10 +133,15 @@ describe('log follower', () => {
     renameSync(path, path + '.1');
     writeFileSync(path, 'c1\nc2\n');
     await waitFor(() => got.length === 5, 8000, 'after rotation');
-    appendFileSync(path, 'c3 no newline');
+    // Rotated again, with a gap before the new file exists: tail -F sees it vanish and appear.
+    renameSync(path, path + '.2');
+    await sleep(1500);
+    writeFileSync(path, 'd1\n');
+    await waitFor(() => got.length === 6, 8000, 'after rotation with a gap');
+    appendFileSync(path, 'd2 no newline');
     await f.drain(3000);
-    assert.deepEqual(got, ['a1', 'a2', 'b1', 'c1', 'c2', 'c3 no newline']);
-    assert.deepEqual(notices.map((n) => n.kind), ['truncated', 'rotated']);
+    assert.deepEqual(got, ['a1', 'a2', 'b1', 'c1', 'c2', 'd1', 'd2 no newline']);
+    assert.deepEqual(notices.map((n) => n.kind), ['truncated', 'rotated', 'rotated']);
   });
 
   it('local: resuming from a saved offset and inode notices truncation and rotation that happened while away', async () => {

@@ -253,9 +253,13 @@ export class LogFollower {
       this.splitter.reset(0);
       this.notice('truncated', `${this.opts.path} on ${this.opts.node} was truncated; following from its start`);
     } else if (/has been replaced|following new file|has appeared/.test(msg)) {
+      // A file that "appears" after we had been reading one was replaced (renamed away, then
+      // recreated: tail -F reports that as inaccessible + appeared when it sees the gap).
+      const hadFile = this.inode !== '' || this.splitter.offset > 0;
       this.splitter.reset(0);
       this.inode = '';
-      this.notice(/appeared/.test(msg) && !/replaced/.test(msg) ? 'appeared' : 'rotated', /appeared/.test(msg) && !/replaced/.test(msg) ? `${this.opts.path} appeared on ${this.opts.node}` : `${this.opts.path} on ${this.opts.node} was replaced (rotated); following the new file from its start`);
+      const firstAppearance = /appeared/.test(msg) && !/replaced/.test(msg) && !hadFile;
+      this.notice(firstAppearance ? 'appeared' : 'rotated', firstAppearance ? `${this.opts.path} appeared on ${this.opts.node}` : `${this.opts.path} on ${this.opts.node} was replaced (rotated); following the new file from its start`);
     } else if (/has become inaccessible|cannot open/.test(msg)) {
       // The file is gone for now; tail -F waits for it to come back.
     }
