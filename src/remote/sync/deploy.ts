@@ -25,10 +25,11 @@ import {
   verifyManifest,
   type LocalFile,
   type Manifest,
+  type ManifestEntry,
   type SyncPlan,
 } from '../../core/sync/manifest';
-import type { NodeConnection } from '../connection';
-import { applyCommand, scanCommand } from './scripts';
+import type { ExecResult, NodeConnection } from '../connection';
+import { applyCommand, scanCommand, SCAN_END, SPEC_REFUSED, syncCommand } from './scripts';
 import { cachedHashes, hashFile, saveHashes, walkSource, type WalkedFile } from './local-tree';
 import { headerSize, padding, trailer, writeFileHeader } from './tar-writer';
 
@@ -129,6 +130,9 @@ async function hashNow(prepared: PreparedSource, files: readonly LocalFile[], on
   await Promise.all(Array.from({ length: 8 }, worker));
 }
 
+/** A speculative tar (sent before the scan answers) is only worth it when a refusal costs little. */
+const SPEC_MAX_BYTES = 4 * 1024 * 1024;
+
 export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise<DeployResult> {
   const t0 = Date.now();
   const node = conn.node;
@@ -137,41 +141,206 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
 
   progress('scan', 0, 0, 0, 0);
   const remoteDir = await conn.resolvePath(opts.remoteDir);
-  // The scan runs while the source is walked and hashed.
   // What we kept from our last deploy here: a tiny state file (generation + listing sha256)
-  // lets the scan start at once; the manifest copy is read while the node works.
+  // lets the sync start at once; the manifest copy is read while the node works.
   const cache = cachePaths(opts.sourceDir, node, remoteDir);
   const state = await readState(cache.state);
-  const scanP = conn.exec(scanCommand(remoteDir, state?.generation ?? '', state?.sum ?? ''), { timeoutMs: 120_000, ...(opts.signal ? { signal: opts.signal } : {}) });
-  scanP.catch(() => undefined);
   const cachedP = state ? readManifestCache(cache.manifest) : Promise.resolve(null);
+  // One exec scans the node and then applies whatever we send on its stdin (see SYNC): the
+  // source is walked while the node scans, and when our manifest copy already tells what
+  // changed, the tar goes out before the scan has even answered.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  if (opts.signal?.aborted) stop.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const stdin = new PassThrough({ highWaterMark: 1 << 20 });
+  const nonce = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  const session = startSync(conn, syncCommand(remoteDir, nonce, state?.generation ?? '', state?.sum ?? ''), stdin, stop.signal, remoteDir);
+  try {
+    return await deployOn(conn, opts, { t0, remoteDir, cache, state, cachedP, stdin, session, stop: stop.signal, progress });
+  } catch (e) {
+    // Nothing may keep the node waiting on a stdin we no longer feed.
+    stop.abort();
+    stdin.destroy();
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+interface SyncSession {
+  /** The scan part of the output (up to SCAN_END); rejects when the exec ends without it. */
+  scanned: Promise<Buffer>;
+  /** Whether `scanned` has settled. */
+  arrived: () => boolean;
+  done: Promise<ExecResult>;
+  /** Where the apply part of the output starts (after SCAN_END). */
+  applyAt: () => number;
+}
+
+function startSync(conn: NodeConnection, command: string, stdin: PassThrough, signal: AbortSignal, remoteDir: string): SyncSession {
+  const marker = Buffer.from(SCAN_END);
+  let buf: Buffer = Buffer.alloc(0);
+  let endAt = -1;
+  let arrived = false;
+  let resolveScan: (b: Buffer) => void = () => undefined;
+  let rejectScan: (e: unknown) => void = () => undefined;
+  const scanned = new Promise<Buffer>((res, rej) => {
+    resolveScan = (b) => {
+      arrived = true;
+      res(b);
+    };
+    rejectScan = (e) => {
+      arrived = true;
+      rej(e);
+    };
+  });
+  const onStdout = (c: Buffer) => {
+    if (endAt >= 0) return;
+    const from = Math.max(0, buf.length - marker.length + 1);
+    buf = buf.length ? Buffer.concat([buf, c]) : c;
+    const i = buf.indexOf(marker, from);
+    if (i >= 0) {
+      endAt = i;
+      resolveScan(buf.subarray(0, i));
+    }
+  };
+  const done = conn.exec(command, { stdin, onStdout, signal });
+  done.then(
+    (r) => rejectScan(nodeFailure(conn.node, remoteDir, 'scan', r.code, r.stderr.toString())),
+    (e: unknown) => rejectScan(e),
+  );
+  scanned.catch(() => undefined);
+  done.catch(() => undefined);
+  return { scanned, arrived: () => arrived, done, applyAt: () => endAt + marker.length };
+}
+
+interface DeployContext {
+  t0: number;
+  remoteDir: string;
+  cache: CachePaths;
+  state: State | null;
+  cachedP: Promise<Manifest | null>;
+  stdin: PassThrough;
+  session: SyncSession;
+  stop: AbortSignal;
+  progress: (phase: DeployPhase, filesDone: number, filesTotal: number, bytesDone: number, bytesTotal: number) => void;
+}
+
+function newGeneration(): string {
+  return `${new Date().toISOString()}-${randomBytes(4).toString('hex')}`;
+}
+
+function isNothingToDo(plan: SyncPlan, previous: Manifest, prepared: PreparedSource, noDir: boolean): boolean {
+  return plan.send.length === 0 && plan.remove.length === 0 && !noDir && previous.generation !== '' && Object.keys(previous.files).length === prepared.files.length;
+}
+
+async function deployOn(conn: NodeConnection, opts: DeployOptions, ctx: DeployContext): Promise<DeployResult> {
+  const { remoteDir, cache, state, stdin, session, progress } = ctx;
+  const node = conn.node;
   const prepared = opts.prepared ?? (await prepareSource(opts.sourceDir, opts.exclude ?? []));
-  let cached = await cachedP;
-  let scan = await scanP;
-  if (scan.code !== 0) throw nodeFailure(node, remoteDir, 'scan', scan.code, scan.stderr.toString());
-  let parsed = parseScanOutput(scan.stdout);
+  let cached = await ctx.cachedP;
+
+  // Speculation: the scan has not answered yet, and we hold the node's manifest as we left it.
+  // Work out the plan as if every file were as we left it, and send it now (or NONE). The node
+  // applies it only if its scan confirms exactly that; otherwise nothing there changes.
+  let spec: { plan: SyncPlan; previous: Manifest; apply: ApplyRun | null } | null = null;
+  if (!session.arrived() && !opts.dryRun && state?.sum && cached && cached.generation === state.generation) {
+    const previous = cached;
+    const verified = new Map(Object.entries(previous.files));
+    await hashDeciding(prepared, verified, progress);
+    const plan = planSync(prepared.files, previous, verified, newGeneration());
+    if (isNothingToDo(plan, previous, prepared, false)) {
+      stdin.end('NONE\n');
+      spec = { plan, previous, apply: null };
+    } else if (plan.bytesToSend <= SPEC_MAX_BYTES) {
+      stdin.write(`SPEC ${state.gzip ? 'gzip' : 'plain'}\n`);
+      spec = { plan, previous, apply: startApply(plan, previous, prepared, state.gzip, stdin, cache, opts.signal, progress) };
+    }
+  }
+
+  let parsed = parseScanOutput(await session.scanned);
+  if (spec && parsed.allAsLeft && parsed.sameGeneration) {
+    // The node is exactly as we left it: the speculation holds.
+    if (!spec.apply) {
+      await Promise.all([saveLearned(prepared), session.done]);
+      progress('done', 0, 0, 0, 0);
+      return makeResult(ctx, opts, node, spec.plan, prepared, 0, 0);
+    }
+    const out = await finishApply(spec.apply, session.done.then((r) => ({ r, out: r.stdout.subarray(session.applyAt()) })), node, remoteDir, true);
+    return await saveAfterApply(ctx, opts, node, spec.apply, out, prepared, readListing(cache.listing, spec.previous.generation), parsed.caps.includes('gzip'));
+  }
+  // Whether the apply can still go into the running sync exec (no header sent yet).
+  let sameExec = spec === null;
+  if (spec) {
+    // Refused (the node changed since we left it): the node read and dropped it; plan again.
+    const r = await session.done;
+    if (spec.apply) {
+      await spec.apply.feeding.catch(() => undefined);
+      await spec.apply.dropTmp();
+    }
+    if (r.code !== 0) throw nodeFailure(node, remoteDir, 'scan', r.code, r.stderr.toString());
+  }
   if (parsed.sameGeneration && cached?.generation !== state?.generation) {
     // Our manifest copy does not match our state file (damaged cache): ask for the manifest.
+    if (sameExec) stdin.end('NONE\n');
+    sameExec = false;
     cached = null;
-    scan = await conn.exec(scanCommand(remoteDir), { timeoutMs: 120_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const scan = await conn.exec(scanCommand(remoteDir), { timeoutMs: 120_000, signal: ctx.stop });
     if (scan.code !== 0) throw nodeFailure(node, remoteDir, 'scan', scan.code, scan.stderr.toString());
     parsed = parseScanOutput(scan.stdout);
   }
   const previous = parsed.noDir ? emptyManifest() : parsed.sameGeneration && cached ? cached : parseManifest(parsed.manifestText);
   const verified = verifyManifest(previous, parsed.records, parsed.allAsLeft);
-  // Only a file the node verifiably holds at the same size can be unchanged: hash those whose
-  // hash is not cached. Every other file travels and is hashed as it is read to be sent.
-  const decide = prepared.files.filter((f) => f.sha256 === '' && verified.get(f.path)?.size === f.size);
-  if (decide.length > 0) {
-    progress('hash', 0, decide.length, 0, 0);
-    await hashNow(prepared, decide, (d) => progress('hash', d, decide.length, 0, 0));
-  }
-  const generation = `${new Date().toISOString()}-${randomBytes(4).toString('hex')}`;
-  const plan = planSync(prepared.files, previous, verified, generation);
+  await hashDeciding(prepared, verified, progress);
+  const plan = planSync(prepared.files, previous, verified, newGeneration());
 
-  const result = (filesSent: number, bytesSent: number): DeployResult => ({
+  const nothingToDo = isNothingToDo(plan, previous, prepared, parsed.noDir);
+  if (opts.dryRun || nothingToDo) {
+    if (sameExec) stdin.end('NONE\n');
+    if (nothingToDo && !parsed.allAsLeft) {
+      // Every file verified: keep this listing so that the next scan answers in a few bytes.
+      const listing = new Map(parsed.records.map((r) => [r.path, r.raw ?? '']));
+      await saveCache(cache, previous, listing, previous.generation !== state?.generation || !cached, parsed.caps.includes('gzip'));
+    }
+    await saveLearned(prepared);
+    if (sameExec) await session.done;
+    progress('done', 0, plan.send.length, 0, plan.bytesToSend);
+    return makeResult(ctx, opts, node, plan, prepared, 0, 0);
+  }
+
+  // gzip -1 when the node can undo it: source text shrinks several times, and files that do
+  // not compress are stored (level 0) rather than squeezed in vain.
+  const gzip = opts.compress !== false && parsed.caps.includes('gzip');
+  // The listing of unchanged files as this scan saw them, or as we kept it (scan said SAME).
+  const beforeP = parsed.allAsLeft ? readListing(cache.listing, previous.generation) : Promise.resolve(new Map(parsed.records.map((r) => [r.path, r.raw ?? ''])));
+  let target = stdin;
+  let outP: Promise<{ r: ExecResult; out: Buffer }>;
+  if (sameExec) {
+    stdin.write(`PLAN ${gzip ? 'gzip' : 'plain'}\n`);
+    outP = session.done.then((r) => ({ r, out: r.stdout.subarray(session.applyAt()) }));
+  } else {
+    target = new PassThrough({ highWaterMark: 1 << 20 });
+    outP = conn.exec(applyCommand(remoteDir, `${process.pid}.${randomBytes(6).toString('hex')}`, gzip), { stdin: target, signal: ctx.stop }).then((r) => ({ r, out: r.stdout }));
+  }
+  outP.catch(() => undefined);
+  const run = startApply(plan, previous, prepared, gzip, target, cache, opts.signal, progress);
+  const out = await finishApply(run, outP, node, remoteDir, false);
+  return await saveAfterApply(ctx, opts, node, run, out, prepared, beforeP, gzip || parsed.caps.includes('gzip'));
+}
+
+/** Hash the files whose hash decides whether they travel (same size as the verified entry). */
+async function hashDeciding(prepared: PreparedSource, verified: ReadonlyMap<string, ManifestEntry>, progress: DeployContext['progress']): Promise<void> {
+  const decide = prepared.files.filter((f) => f.sha256 === '' && verified.get(f.path)?.size === f.size);
+  if (decide.length === 0) return;
+  progress('hash', 0, decide.length, 0, 0);
+  await hashNow(prepared, decide, (d) => progress('hash', d, decide.length, 0, 0));
+}
+
+function makeResult(ctx: DeployContext, opts: DeployOptions, node: string, plan: SyncPlan, prepared: PreparedSource, filesSent: number, bytesSent: number): DeployResult {
+  return {
     node,
-    remoteDir,
+    remoteDir: ctx.remoteDir,
     dryRun: Boolean(opts.dryRun),
     filesSent,
     bytesSent,
@@ -181,34 +350,30 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
     sent: plan.send.map((f) => f.path),
     removed: plan.remove,
     skipped: prepared.skipped,
-    durationMs: Date.now() - t0,
-  });
+    durationMs: Date.now() - ctx.t0,
+  };
+}
 
-  const nothingToDo = plan.send.length === 0 && plan.remove.length === 0 && !parsed.noDir && previous.generation !== '' && Object.keys(previous.files).length === prepared.files.length;
-  if (opts.dryRun || nothingToDo) {
-    if (nothingToDo && !parsed.allAsLeft) {
-      // Every file verified: keep this listing so that the next scan answers in a few bytes.
-      const listing = new Map(parsed.records.map((r) => [r.path, r.raw ?? '']));
-      await saveCache(cache, previous, listing, previous.generation !== state?.generation || !cached);
-    }
-    await saveLearned(prepared);
-    progress('done', 0, plan.send.length, 0, plan.bytesToSend);
-    return result(0, 0);
-  }
+interface ApplyRun {
+  plan: SyncPlan;
+  sink: Writable;
+  feeding: Promise<void>;
+  learnedP: Promise<void>;
+  manifestTmp: Promise<string | null>;
+  dropTmp: () => Promise<void>;
+  counters: { files: number; bytes: number };
+}
 
-  let bytesDone = 0;
-  let filesDone = 0;
+/** Start feeding the plan's tar into `stdin` (through gzip when asked). */
+function startApply(plan: SyncPlan, previous: Manifest, prepared: PreparedSource, gzip: boolean, stdin: PassThrough, cache: CachePaths, signal: AbortSignal | undefined, progress: DeployContext['progress']): ApplyRun {
+  const counters = { files: 0, bytes: 0 };
   progress('transfer', 0, plan.send.length, 0, plan.bytesToSend);
-  // gzip -1 when the node can undo it: source text shrinks several times, and files that do
-  // not compress are stored (level 0) rather than squeezed in vain.
-  const gzip = opts.compress !== false && parsed.caps.includes('gzip');
-  const stdin = new PassThrough({ highWaterMark: 1 << 20 });
   const sink: Writable = gzip ? createGzip({ level: 1, chunkSize: 256 * 1024 }) : stdin;
   if (gzip) sink.pipe(stdin);
-  const feeding = feedTar(sink, gzip, plan, previous, prepared, opts.signal, (bytes, fileDone) => {
-    bytesDone += bytes;
-    if (fileDone) filesDone++;
-    progress('transfer', filesDone, plan.send.length, bytesDone, plan.bytesToSend);
+  const feeding = feedTar(sink, gzip, plan, previous, prepared, signal, (bytes, fileDone) => {
+    counters.bytes += bytes;
+    if (fileDone) counters.files++;
+    progress('transfer', counters.files, plan.send.length, counters.bytes, plan.bytesToSend);
   });
   feeding.catch(() => undefined);
   // While the node unpacks: save the hashes learned, and stage our copy of the new manifest
@@ -219,35 +384,43 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
     const t = await manifestTmp;
     if (t) await fsp.rm(t, { force: true });
   };
-  // The listing of unchanged files as this scan saw them, or as we kept it (scan said SAME).
-  const beforeP = parsed.allAsLeft ? readListing(cache.listing, previous.generation) : Promise.resolve(new Map(parsed.records.map((r) => [r.path, r.raw ?? ''])));
-  const nonce = `${process.pid}.${randomBytes(6).toString('hex')}`;
-  let applied;
+  return { plan, sink, feeding, learnedP, manifestTmp, dropTmp, counters };
+}
+
+/** Wait for the node's answer to an apply; the records of the files placed, or an error. */
+async function finishApply(run: ApplyRun, outP: Promise<{ r: ExecResult; out: Buffer }>, node: string, remoteDir: string, speculative: boolean): Promise<string> {
+  let got;
   try {
-    applied = await conn.exec(applyCommand(remoteDir, nonce, gzip), { stdin, ...(opts.signal ? { signal: opts.signal } : {}) });
+    got = await outP;
   } catch (e) {
-    sink.destroy();
-    stdin.destroy();
-    await dropTmp();
+    run.sink.destroy();
+    await run.dropTmp();
     throw e;
   } finally {
     // The node stopped reading (done or failed): nothing may wait on a drain that never comes.
-    if (!sink.writableFinished) sink.destroy();
+    if (!run.sink.writableFinished) run.sink.destroy();
   }
-  const feedError = await feeding.then(
+  const feedError = await run.feeding.then(
     () => null,
     (e: unknown) => e,
   );
-  const out = applied.stdout.toString('utf8');
-  if (applied.code !== 0 || !out.endsWith('CLUSTERLAB_OK\n') || feedError) await dropTmp();
-  if (applied.code !== 0 || !out.endsWith('CLUSTERLAB_OK\n')) {
+  const { r: applied } = got;
+  const out = got.out.toString('utf8');
+  const ok = applied.code === 0 && out.endsWith('CLUSTERLAB_OK\n') && !(speculative && out.startsWith(SPEC_REFUSED));
+  if (!ok || feedError) await run.dropTmp();
+  if (!ok) {
     if (feedError instanceof ClusterLabError) throw feedError;
     throw nodeFailure(node, remoteDir, 'apply', applied.code, applied.stderr.toString());
   }
   if (feedError) throw feedError;
+  return out.slice(0, -'CLUSTERLAB_OK\n'.length);
+}
+
+async function saveAfterApply(ctx: DeployContext, opts: DeployOptions, node: string, run: ApplyRun, placedText: string, prepared: PreparedSource, beforeP: Promise<Map<string, string> | null>, gzip: boolean): Promise<DeployResult> {
+  const { plan } = run;
   // The listing the next scan should find: records of the files just placed, and of the
   // unchanged ones as this scan saw them (or as we kept them when it answered SAME).
-  const placed = parseRecords(out.slice(0, -'CLUSTERLAB_OK\n'.length));
+  const placed = parseRecords(placedText);
   let listing: Map<string, string> | null = null;
   const before = await beforeP;
   if (before) {
@@ -263,10 +436,10 @@ export async function deploy(conn: NodeConnection, opts: DeployOptions): Promise
       listing.set(p, rec);
     }
   }
-  await saveCache(cache, plan.next, listing, (await manifestTmp) ?? true);
-  await learnedP;
-  progress('done', filesDone, plan.send.length, bytesDone, plan.bytesToSend);
-  return result(plan.send.length, plan.bytesToSend);
+  await saveCache(ctx.cache, plan.next, listing, (await run.manifestTmp) ?? true, gzip);
+  await run.learnedP;
+  ctx.progress('done', run.counters.files, plan.send.length, run.counters.bytes, plan.bytesToSend);
+  return makeResult(ctx, opts, node, plan, prepared, plan.send.length, plan.bytesToSend);
 }
 
 async function saveLearned(prepared: PreparedSource): Promise<void> {
@@ -291,10 +464,17 @@ function cachePaths(sourceDir: string, node: string, remoteDir: string): CachePa
   return { state: `${base}.state`, manifest: `${base}.json`, listing: `${base}.listing` };
 }
 
-async function readState(path: string): Promise<{ generation: string; sum: string } | null> {
+interface State {
+  generation: string;
+  sum: string;
+  /** The node had gzip at the last deploy (a speculative tar is compressed only then). */
+  gzip: boolean;
+}
+
+async function readState(path: string): Promise<State | null> {
   try {
-    const [generation = '', sum = ''] = (await fsp.readFile(path, 'utf8')).split('\n');
-    return generation ? { generation, sum: /^[0-9a-f]{64}$/.test(sum) ? sum : '' } : null;
+    const [generation = '', sum = '', caps = ''] = (await fsp.readFile(path, 'utf8')).split('\n');
+    return generation ? { generation, sum: /^[0-9a-f]{64}$/.test(sum) ? sum : '', gzip: caps === 'gzip' } : null;
   } catch {
     return null;
   }
@@ -353,7 +533,7 @@ async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
  * is asked about the older generation and simply sends the manifest. A null listing leaves no
  * sum, so the next scan sends the listing and everything is verified again.
  */
-async function saveCache(c: CachePaths, m: Manifest, listing: ReadonlyMap<string, string> | null, manifest: boolean | string): Promise<void> {
+async function saveCache(c: CachePaths, m: Manifest, listing: ReadonlyMap<string, string> | null, manifest: boolean | string, gzip: boolean): Promise<void> {
   try {
     // `manifest`: a temporary file already holding it, true to write it, false when unchanged.
     if (typeof manifest === 'string') await fsp.rename(manifest, c.manifest);
@@ -363,7 +543,7 @@ async function saveCache(c: CachePaths, m: Manifest, listing: ReadonlyMap<string
       await writeAtomic(c.listing, `${m.generation}\n${[...listing.values()].map((r) => `${r}\0`).join('')}`);
       sum = listingSum(listing.values());
     }
-    await writeAtomic(c.state, `${m.generation}\n${sum}\n`);
+    await writeAtomic(c.state, `${m.generation}\n${sum}\n${gzip ? 'gzip' : ''}\n`);
   } catch {
     // Read-only source: the node sends its manifest and listing each time instead.
   }

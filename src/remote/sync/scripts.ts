@@ -18,19 +18,24 @@ const PY_SCAN = [
 ].join('\n');
 
 /**
- * Shell function `list`: reads NUL-separated paths on stdin and prints
- * `TYPE SIZE MTIME MODE ./PATH\0` for each one that exists.
+ * Shell function `list FILE…`: reads the NUL-separated paths held in each FILE (missing FILEs
+ * are skipped) and prints `TYPE SIZE MTIME MODE ./PATH\0` for each path that exists. GNU find
+ * 4.9+ reads the paths itself (one process per FILE); older GNU find goes through xargs.
  */
 const LIST_FN = `
 list() {
-  if find . -maxdepth 0 -printf '' >/dev/null 2>&1; then
-    xargs -0 -r sh -c 'find "$@" -maxdepth 0 -printf "%y %s %T@ %m %p\\\\000"' sh 2>/dev/null
-  elif command -v python3 >/dev/null 2>&1; then
-    python3 -c "$CL_PY"
-  else
-    cat >/dev/null
-    echo "CLUSTERLAB_WARN cannot list files (no GNU find, no python3): every file is sent again" >&2
+  if [ -z "$CL_HOW" ]; then
+    if find -files0-from /dev/null -maxdepth 0 -printf '' >/dev/null 2>&1; then CL_HOW=f0
+    elif find . -maxdepth 0 -printf '' >/dev/null 2>&1; then CL_HOW=xargs
+    elif command -v python3 >/dev/null 2>&1; then CL_HOW=py
+    else CL_HOW=none; fi
   fi
+  case $CL_HOW in
+  f0) for f; do [ -f "$f" ] && find -files0-from "$f" -maxdepth 0 -printf '%y %s %T@ %m %p\\000' 2>/dev/null; done ;;
+  xargs) cat -- "$@" 2>/dev/null | xargs -0 -r sh -c 'find "$@" -maxdepth 0 -printf "%y %s %T@ %m %p\\000"' sh 2>/dev/null ;;
+  py) cat -- "$@" 2>/dev/null | python3 -c "$CL_PY" ;;
+  *) echo "CLUSTERLAB_WARN cannot list files (no GNU find, no python3): every file is sent again" >&2 ;;
+  esac
   return 0
 }
 `;
@@ -42,12 +47,12 @@ list() {
  * one exactly as we left it) or the listing itself. One round trip, and a few bytes when nothing
  * changed. CLUSTERLAB_NODIR: no folder yet. The first line tells what the node can do.
  */
-const SCAN = `
-D=$1; export CL_PY="$2"; KNOWN=$3; SUM=$4
+const SCAN_FN = `
+scan() {
+MATCH=
 if command -v gzip >/dev/null 2>&1; then echo 'CLUSTERLAB_CAPS gzip'; else echo CLUSTERLAB_CAPS; fi
-cd "$D" 2>/dev/null || { echo CLUSTERLAB_NODIR; exit 0; }
+cd "$D" 2>/dev/null || { echo CLUSTERLAB_NODIR; return 0; }
 M=${DEPLOY_STATE_DIR}
-${LIST_FN}
 G=
 if [ -f "$M/generation" ]; then read -r G < "$M/generation" || :; fi
 if [ -n "$KNOWN" ] && [ "$G" = "$KNOWN" ]; then printf CLUSTERLAB_SAMEGEN
@@ -57,9 +62,18 @@ elif [ -f "$M/manifest.json" ]; then
 fi
 printf '\\000'
 T="$M/scan.$$"
-if ! cat "$M/paths0" "$M/paths0.add" 2>/dev/null | list > "$T" 2>/dev/null; then rm -f "$T"; cat "$M/paths0" "$M/paths0.add" 2>/dev/null | list; exit 0; fi
-if [ -n "$SUM" ] && [ "$G" = "$KNOWN" ] && [ "$(LC_ALL=C sort -z -u < "$T" | sha256sum 2>/dev/null)" = "$SUM  -" ]; then printf CLUSTERLAB_SAME; else cat "$T"; fi
+if ! list "$M/paths0" "$M/paths0.add" > "$T" 2>/dev/null; then rm -f "$T"; list "$M/paths0" "$M/paths0.add"; return 0; fi
+if [ -n "$SUM" ] && [ "$G" = "$KNOWN" ] && [ "$(LC_ALL=C sort -z -u < "$T" | sha256sum 2>/dev/null)" = "$SUM  -" ]; then printf CLUSTERLAB_SAME; MATCH=1; else cat "$T"; fi
 rm -f "$T"
+return 0
+}
+`;
+
+const SCAN = `
+D=$1; export CL_PY="$2"; KNOWN=$3; SUM=$4
+${LIST_FN}
+${SCAN_FN}
+scan
 exit 0
 `;
 
@@ -93,11 +107,9 @@ done`;
  * CLUSTERLAB_OK. The staging folder is removed on exit, and staging folders left by a killed
  * deploy (their shell's pid is gone) are removed by the next one.
  */
-const APPLY = `
-D=$1; N=$2; Z=$6
-export CL_MV="$3" CL_PLACE="$4" CL_DEST="$1" CL_PY="$5"
+const APPLY_FN = `
 fail() { echo "CLUSTERLAB_ERR $1" >&2; exit 1; }
-${LIST_FN}
+apply() {
 command -v tar >/dev/null 2>&1 || fail no_tar
 mkdir -p "$D/${DEPLOY_STATE_DIR}" || fail mkdir
 cd "$D" || fail cd
@@ -130,11 +142,62 @@ else
 fi
 mv -f "$S/meta/generation" "$M/generation" || fail manifest
 rm -f "$M/expected" "$M/expected.gen"
-list < "$S/meta/sent0"
+list "$S/meta/sent0"
 echo CLUSTERLAB_OK
+}
+`;
+
+const APPLY = `
+D=$1; N=$2; Z=$6
+export CL_MV="$3" CL_PLACE="$4" CL_DEST="$1" CL_PY="$5"
+${LIST_FN}
+${APPLY_FN}
+apply
 `;
 
 /** `gzip`: stdin is gzip-compressed (the scan reported the node has gzip). */
 export function applyCommand(dir: string, nonce: string, gzip = false): string {
   return sh`sh -c ${APPLY} clusterlab-deploy ${dir} ${nonce} ${MOVE_FILES} ${PLACE_DIRS} ${PY_SCAN} ${gzip ? 'gzip' : 'plain'}`;
+}
+
+/** Ends the scan part of a sync's output (it cannot occur inside it: see SYNC). */
+export const SCAN_END = '\0CLUSTERLAB_SCAN_END\n';
+/** Printed after SCAN_END when a speculative tar was refused (the node is not as we left it). */
+export const SPEC_REFUSED = 'CLUSTERLAB_SPEC_REFUSED\n';
+
+/**
+ * Sync: scan and apply in ONE exec (one channel, one shell start). The scan's output (see SCAN)
+ * is printed first, then SCAN_END. Then a header line is read from stdin:
+ *   `NONE`          nothing to apply (also: stdin closed); exit
+ *   `PLAN Z`        a tar follows (Z = gzip | plain), worked out from this scan: apply it
+ *   `SPEC Z`        a tar follows, worked out from our copy of the manifest before the scan
+ *                   answered: applied only when the scan found the node exactly as we left it
+ *                   (same generation, listing sum matches); otherwise it is read and dropped,
+ *                   SPEC_REFUSED is printed, and nothing on the node changes.
+ * The scan reads nothing from stdin (it runs with /dev/null), so the header and the tar can be
+ * sent while it runs. A record never starts with "CLUSTERLAB" (it starts with "TYPE "), and the
+ * manifest part holds no NUL, so SCAN_END marks the end of the scan unambiguously.
+ */
+const SYNC = `
+D=$1; export CL_PY="$2"; KNOWN=$3; SUM=$4; N=$5
+export CL_MV="$6" CL_PLACE="$7" CL_DEST="$1"
+${LIST_FN}
+${SCAN_FN}
+${APPLY_FN}
+scan < /dev/null
+printf '\\000CLUSTERLAB_SCAN_END\\n'
+H=
+IFS= read -r H || :
+case $H in
+'PLAN '*) ;;
+'SPEC '*) if [ "$MATCH" != 1 ]; then cat > /dev/null; printf 'CLUSTERLAB_SPEC_REFUSED\\n'; exit 0; fi ;;
+*) exit 0 ;;
+esac
+Z=\${H#* }
+apply
+`;
+
+/** One exec that scans, then applies what stdin brings (see SYNC). */
+export function syncCommand(dir: string, nonce: string, knownGeneration = '', listingSum = ''): string {
+  return sh`sh -c ${SYNC} clusterlab-sync ${dir} ${PY_SCAN} ${knownGeneration} ${listingSum} ${nonce} ${MOVE_FILES} ${PLACE_DIRS}`;
 }

@@ -148,7 +148,9 @@ export function deployScenarios(testRaw: T, env: ScenarioEnv): void {
     const counting: NodeConnection = Object.create(conn) as NodeConnection;
     counting.exec = async (cmd, o) => {
       const r = await conn.exec(cmd, o);
+      // The scan's answer: a scan exec's output, or a sync exec's up to the end-of-scan marker.
       if (cmd.includes('clusterlab-scan')) scans.push(r.stdout.length);
+      else if (cmd.includes('clusterlab-sync')) scans.push(r.stdout.indexOf('\0CLUSTERLAB_SCAN_END\n'));
       return r;
     };
     await deploy(counting, { sourceDir: src, remoteDir: dst });
