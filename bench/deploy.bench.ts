@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { BenchContext } from './run';
 import { startSshNodes } from '../test/harness/sshNodes';
 import { ConnectionPool } from '../src/remote/pool';
-import { deploy } from '../src/remote/sync/deploy';
+import { deployAll } from '../src/remote/sync/deploy-all';
 
 const SMALL_FILES = 10_000;
 const BIG_FILES = 3;
@@ -69,25 +69,27 @@ export default async function run(ctx: BenchContext): Promise<void> {
       if (r.status !== 0) throw new Error(`rsync failed (exit ${r.status}): ${r.stderr}`);
       return Number(process.hrtime.bigint() - t) / 1e6;
     };
+    // Through deployAll, as `clusterlab deploy` runs it: the source is walked while the node
+    // is being reached.
     const clusterlab = async (): Promise<{ ms: number; sent: number; phases: string }> => {
       const t = process.hrtime.bigint();
       const pool = new ConnectionPool(cluster.poolOptions());
       try {
-        const conn = await pool.get(cluster.nodeConfig(node));
-        const phases: string[] = [`connect ${Math.round(Number(process.hrtime.bigint() - t) / 1e6)}`];
-        let phase = '';
+        const phases: string[] = [];
+        let phase = 'connect';
         let since = Date.now();
-        const r = await deploy(conn, {
+        const { outcomes } = await deployAll([{ node: cluster.nodeConfig(node), remoteDir: ours }], pool, {
           sourceDir: src,
-          remoteDir: ours,
           onProgress: (p) => {
             if (p.phase === phase) return;
-            if (phase) phases.push(`${phase} ${Date.now() - since}`);
+            phases.push(`${phase} ${Date.now() - since}`);
             phase = p.phase;
             since = Date.now();
           },
         });
-        return { ms: Number(process.hrtime.bigint() - t) / 1e6, sent: r.filesSent, phases: `ms: ${phases.join(', ')}` };
+        const o = outcomes[0];
+        if (o?.status !== 'deployed') throw new Error(`deploy failed: ${JSON.stringify(o)}`);
+        return { ms: Number(process.hrtime.bigint() - t) / 1e6, sent: o.result.filesSent, phases: `ms: ${phases.join(', ')}` };
       } finally {
         await pool.closeAll();
       }

@@ -38,7 +38,10 @@ export async function deployAll(targets: readonly DeployTarget[], pool: Connecti
   const sourceDir = resolvePath(opts.sourceDir);
   const hostMode = opts.hostMode ?? 'in_place';
   const needsCopy = targets.some((t) => t.node.type !== 'host' || hostMode === 'copy');
-  const prepared = needsCopy ? await prepareSource(sourceDir, opts.exclude ?? []) : null;
+  // The source is walked while the nodes are being reached (the walk and the SSH handshake
+  // overlap); a walk that fails is thrown below, as before any node was touched.
+  const preparedP: Promise<PreparedSource | null> = needsCopy ? prepareSource(sourceDir, opts.exclude ?? []) : Promise.resolve(null);
+  preparedP.catch(() => undefined);
   const outcomes: NodeDeployOutcome[] = new Array(targets.length);
   let next = 0;
   const one = async (t: DeployTarget): Promise<NodeDeployOutcome> => {
@@ -61,7 +64,7 @@ export async function deployAll(targets: readonly DeployTarget[], pool: Connecti
       const result = await deploy(conn, {
         sourceDir,
         remoteDir: t.remoteDir,
-        ...(prepared ? { prepared } : {}),
+        ...(needsCopy ? { prepared: preparedP as Promise<PreparedSource> } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
@@ -80,6 +83,7 @@ export async function deployAll(targets: readonly DeployTarget[], pool: Connecti
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, targets.length)) }, worker));
+  const prepared = await preparedP;
   return { outcomes, prepared };
 }
 

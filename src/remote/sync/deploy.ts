@@ -65,8 +65,8 @@ export interface DeployOptions {
   onProgress?: (p: DeployProgress) => void;
   signal?: AbortSignal;
   dryRun?: boolean;
-  /** Reuse a walk + hash of the source (deployAll does this for all nodes). */
-  prepared?: PreparedSource;
+  /** Reuse a walk + hash of the source (deployAll does this for all nodes; a promise lets the walk run while the node is reached). */
+  prepared?: PreparedSource | Promise<PreparedSource>;
   /** gzip the stream when the node has gzip (default true); false sends a plain tar. */
   compress?: boolean;
 }
@@ -238,7 +238,7 @@ function isNothingToDo(plan: SyncPlan, previous: Manifest, prepared: PreparedSou
 async function deployOn(conn: NodeConnection, opts: DeployOptions, ctx: DeployContext): Promise<DeployResult> {
   const { remoteDir, cache, state, stdin, session, progress } = ctx;
   const node = conn.node;
-  const prepared = opts.prepared ?? (await prepareSource(opts.sourceDir, opts.exclude ?? []));
+  const prepared = await (opts.prepared ?? prepareSource(opts.sourceDir, opts.exclude ?? []));
   let cached = await ctx.cachedP;
 
   // Speculation: the scan has not answered yet, and we hold the node's manifest as we left it.
