@@ -10,12 +10,20 @@
 //   fo.on('event', (e) => console.log(JSON.stringify(e)));   // {"at","event","node",…}
 //   const { reattached } = await fo.start();                 // starts the monitor too
 //   …  await fo.stop();                                      // runs keep going
+//
+// Several coordinators may watch one workspace (clusterlab monitor in a terminal, run --follow,
+// VS Code). Only the holder of the coordinator lease (src/remote/lease.ts,
+// .clusterlab/coordinator.lock) acts: restarts, replaces, stops stale copies, gives up. The
+// others reconcile, mark lost runs and report, say once who acts (event lease_watching), and take
+// over (lease_acquired) when the holder stops or dies.
 import { EventEmitter } from 'node:events';
 import { DEFAULT_WEIGHTS, type InstanceConfig } from '../core/config/schema';
 import { describeError } from '../core/errors';
 import { byInstance, decideFailover, policyOf, type FailoverAction } from '../core/failover/decide';
 import { isActive } from '../core/runs/stateMachine';
 import type { RunChange, RunRecord } from '../core/runs/types';
+import { watchOnlyMessage, describeHolder, type LeaseInfo } from '../core/failover/lease';
+import { CoordinatorLease, type LeaseState } from './lease';
 import type { HealthMonitor, NodeEvent } from './monitor';
 import type { ClusterSession } from './session';
 
@@ -36,6 +44,8 @@ export const FAILOVER_EVENTS = [
   'run_gave_up',
   'run_unplaceable',
   'action_failed',
+  'lease_acquired',
+  'lease_watching',
 ] as const;
 export type FailoverEventName = (typeof FAILOVER_EVENTS)[number];
 
@@ -52,6 +62,8 @@ export interface FailoverEvent {
   to_node?: string;
   restart_count?: number;
   reason: string;
+  /** Who holds the coordinator lease (lease_acquired, lease_watching). */
+  holder?: Pick<LeaseInfo, 'pid' | 'hostname' | 'owner' | 'started_at'>;
 }
 
 export interface FailoverOptions {
@@ -64,6 +76,13 @@ export interface FailoverOptions {
   /** Failures older than this (ms before start) are history and never restarted (default 10 min). */
   lookbackMs?: number;
   now?: () => number;
+  /**
+   * The coordinator lease: only its holder acts. Default: a CoordinatorLease on the session's
+   * workspace with owner `owner`. `false`: act without a lease (tests of the loop alone).
+   */
+  lease?: CoordinatorLease | false;
+  /** Who this coordinator is, for the lease ("clusterlab monitor", "VS Code"; default "clusterlab"). */
+  owner?: string;
 }
 
 export interface FailoverEventsMap {
@@ -80,11 +99,31 @@ export class FailoverController extends EventEmitter<FailoverEventsMap> {
   private startedAt = 0;
   private busy = false;
   private readonly unsubscribe: Array<() => void> = [];
+  /** The coordinator lease (undefined: acts without one). */
+  readonly lease: CoordinatorLease | undefined;
 
   constructor(private readonly opts: FailoverOptions) {
     super();
     this.now = opts.now ?? Date.now;
+    this.lease = opts.lease === false ? undefined : (opts.lease ?? new CoordinatorLease({ rootDir: opts.session.opts.rootDir, owner: opts.owner ?? 'clusterlab' }));
   }
+
+  /** Whether this coordinator acts (holds the lease, or runs without one). */
+  get acting(): boolean {
+    return this.lease ? this.lease.held : true;
+  }
+
+  private onLease = (s: LeaseState): void => {
+    const host = this.lease?.hostname ?? '';
+    const pick = (l: LeaseInfo) => ({ pid: l.pid, hostname: l.hostname, owner: l.owner, started_at: l.started_at });
+    if (s.held) {
+      const from = s.tookOverFrom;
+      this.say({ event: 'lease_acquired', node: '-', holder: pick(s.info), reason: from ? `this one handles failover now: took over from ${from.holder ? describeHolder(from.holder, host) : 'an unreadable lease'} (${from.why})` : 'this one handles failover (restart, replace, stop stale copies)' });
+      this.poke();
+    } else if (s.holder) {
+      this.say({ event: 'lease_watching', node: '-', holder: pick(s.holder), reason: watchOnlyMessage(s.holder, host) });
+    }
+  };
 
   private say(e: Omit<FailoverEvent, 'at'> & { at?: string }): void {
     this.emit('event', { ...e, at: e.at ?? new Date(this.now()).toISOString() });
@@ -121,6 +160,12 @@ export class FailoverController extends EventEmitter<FailoverEventsMap> {
       () => monitor.off('status-changed', onStatus),
       () => session.off('run-changed', onRun),
     );
+    if (this.lease) {
+      this.lease.on('change', this.onLease);
+      this.unsubscribe.push(() => this.lease?.off('change', this.onLease));
+      await this.lease.ensure().catch((e: unknown) => this.say({ event: 'action_failed', node: '-', reason: `coordinator lease ${this.lease?.path ?? ''}: ${describeError(e)}; not acting until it can be written` }));
+      this.lease.start();
+    }
     monitor.start();
     await monitor.settled(1);
     // Reattach: reconcile the active runs on nodes that answered; the others wait for the monitor.
@@ -143,6 +188,7 @@ export class FailoverController extends EventEmitter<FailoverEventsMap> {
     this.running = false;
     this.poke();
     await this.loopDone;
+    await this.lease?.release();
     for (const u of this.unsubscribe.splice(0)) u();
     await this.opts.monitor.stop();
   }
@@ -176,6 +222,11 @@ export class FailoverController extends EventEmitter<FailoverEventsMap> {
     this.busy = true;
     try {
       const { session, monitor } = this.opts;
+      // Refresh the lease, or take it if its holder stopped or died; only the holder acts.
+      const acting = this.lease ? await this.lease.ensure().catch((e: unknown) => {
+        this.say({ event: 'action_failed', node: '-', reason: `coordinator lease ${this.lease?.path ?? ''}: ${describeError(e)}; not acting until it can be written` });
+        return false;
+      }) : true;
       const before = await session.store.list();
       // Reconcile active runs on nodes whose latest probe succeeded (lost ones come back here).
       const check = before.filter((r) => isActive(r.status) && monitor.answered(r.node) && !monitor.isDown(r.node));
@@ -195,6 +246,11 @@ export class FailoverController extends EventEmitter<FailoverEventsMap> {
         gaveUp: this.gaveUp,
         now: this.now(),
       });
+      // A coordinator without the lease only records what it sees (lost runs).
+      if (!acting) {
+        for (const a of decision.actions.filter((x) => x.kind === 'mark_lost')) await this.apply(a, runs, instances);
+        return decision.nextDueAt;
+      }
       // Stale copies first (two copies never run), then the rest.
       const ordered = [...decision.actions.filter((a) => a.kind === 'stop_stale'), ...decision.actions.filter((a) => a.kind !== 'stop_stale')];
       await Promise.all(ordered.filter((a) => a.kind === 'stop_stale').map((a) => this.apply(a, runs, instances)));

@@ -52,6 +52,7 @@ function seconds(v: unknown, name: string): number | undefined {
 /** Human form of one event. */
 export function formatEvent(e: FailoverEvent): string {
   const t = e.at.replace(/^.*T/, '').replace(/Z$/, '');
+  if (e.event === 'lease_acquired' || e.event === 'lease_watching') return `${t}  ${e.reason}`;
   const who = e.instance_id ? `${e.instance_id}@${e.node}` : e.node;
   return `${t}  ${e.event.padEnd(17)} ${who}${e.to_node ? ` → ${e.to_node}` : ''}  ${e.reason}`;
 }
@@ -66,7 +67,7 @@ async function watch(io: CliIO, o: OpenedSession, flags: { duration: number | un
     ...(flags.interval !== undefined ? { intervalMs: flags.interval * 1000 } : {}),
     workDir: (n) => nodeWorkDir(cluster, n, ws.rootDir),
   });
-  const fo = new FailoverController({ session, monitor });
+  const fo = new FailoverController({ session, monitor, owner: 'clusterlab monitor' });
   fo.on('event', (e) => io.out(flags.json ? JSON.stringify(e) + '\n' : formatEvent(e) + '\n'));
   if (!flags.json) {
     const iv = flags.interval ?? cluster.health?.interval_seconds ?? DEFAULT_HEALTH.interval_seconds;

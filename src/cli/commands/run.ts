@@ -226,9 +226,10 @@ async function monitor(io: CliIO, o: OpenedSession, runs: RunRecord[], flags: Ru
   // Health monitor + failover while watching: restarted and replaced runs are followed too.
   const cluster = session.cluster;
   const healthMonitor = new HealthMonitor({ nodes: cluster.nodes, pool: o.pool, ...(cluster.health ? { health: cluster.health } : {}), workDir: (n) => nodeWorkDir(cluster, n, o.ws.rootDir) });
-  const failover = new FailoverController({ session, monitor: healthMonitor, instances: o.model.instances });
+  const failover = new FailoverController({ session, monitor: healthMonitor, instances: o.model.instances, owner: 'clusterlab run' });
   failover.on('event', (e) => {
     if (e.event === 'node_down' || e.event === 'node_up') io.out(`${e.event === 'node_down' ? '✗' : '✓'} node ${e.node} ${e.event === 'node_down' ? 'unavailable' : 'back'}: ${e.reason}\n`);
+    else if (e.event === 'lease_watching') io.out(`ⓘ ${e.reason}\n`);
     else if (e.event === 'run_restarted' || e.event === 'run_replaced' || e.event === 'run_stopped_stale' || e.event === 'run_gave_up' || e.event === 'run_unplaceable' || e.event === 'action_failed') io.out(`↻ ${e.instance_id ?? ''}@${e.node}${e.to_node ? ` → ${e.to_node}` : ''} ${e.event.replace(/^run_/, '')}: ${e.reason}\n`);
     if (e.new_run_id && ids.has(e.run_id ?? '')) {
       ids.add(e.new_run_id);
