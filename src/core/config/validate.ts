@@ -6,7 +6,7 @@ import { LineIndex, hasErrors, sortDiagnostics, type Diagnostic, type Severity }
 import { jsonSchemaFor, pickObjectBranch, objectBranches, arrayItems, propertySchema, isClosedObject, branches, type ConfigKind, type JSONSchema } from './jsonSchema';
 import {
   clusterFileSchema,
-  nodeSchema,
+  NODE_TYPES,
   failoverSchema,
   instanceSchema,
   experimentFileSchema,
@@ -429,26 +429,16 @@ function checkCluster(src: SourceText): ClusterCheck {
   result.nodeNames = Array.isArray(rawNodes) ? rawNodes.map((n) => asRecord(n)?.name).filter((n): n is string => typeof n === 'string') : [];
   const config = runZod('cluster', clusterFileSchema, value, root, rep);
   if (!config) {
-    // Still check the nodes that are valid on their own, so one bad node hides nothing else.
-    if (Array.isArray(rawNodes)) {
-      const ok: [NodeConfig, number][] = [];
-      rawNodes.forEach((raw, i) => {
-        const r = nodeSchema.safeParse(raw);
-        if (r.success) ok.push([r.data, i]);
-      });
-      checkNodes(ok, root, rep);
-    }
+    // Still check across fields where the fields involved are well-formed, so one bad value
+    // hides nothing else (a duplicate name on an otherwise broken node is still reported).
+    if (Array.isArray(rawNodes)) checkNodes(rawNodes, root, rep);
     return result;
   }
   if (config.nodes.length === 0) {
     rep.warning('no-nodes', 'the cluster has no nodes, so nothing can be placed; add nodes under nodes: (a type: host node runs on this machine)', getPair(root as YMap, 'nodes') ? keyOffsets(root, ['nodes']) : missingOffsets(root, ['nodes']));
   }
   const errorsBefore = rep.diagnostics.filter((d) => d.severity === 'error').length;
-  checkNodes(
-    config.nodes.map((n, i) => [n, i]),
-    root,
-    rep,
-  );
+  checkNodes(Array.isArray(rawNodes) ? rawNodes : [], root, rep);
   if (rep.diagnostics.filter((d) => d.severity === 'error').length === errorsBefore) result.config = config;
   return result;
 }
@@ -457,29 +447,47 @@ function fmtGb(n: number): string {
   return `${Number.isInteger(n) ? n : Number(n.toFixed(2))} GB`;
 }
 
-function checkNodes(nodes: [NodeConfig, number][], root: YNode | null, rep: Reporter): void {
+/** A field's value when it has the expected type, else undefined (its own diagnostic says why). */
+const numberField = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * Checks across the fields of the nodes, on the values as written: each check runs when the
+ * fields it needs are well-formed, so a node with one bad value is still checked for the rest.
+ */
+function checkNodes(rawNodes: readonly unknown[], root: YNode | null, rep: Reporter): void {
   const seen = new Map<string, number>();
-  nodes.forEach(([n, i]) => {
+  rawNodes.forEach((raw, i) => {
+    const n = asRecord(raw);
+    if (!n) return;
     const p: PathSeg[] = ['nodes', i];
-    const first = seen.get(n.name);
-    if (first !== undefined) {
-      const firstLine = rep.lines.position(valueOffsets(root, ['nodes', first, 'name'])[0]).line + 1;
-      rep.error('duplicate-node', `duplicate node name "${n.name}": node ${first + 1} on line ${firstLine} has the same name; give every node a unique name`, valueOffsets(root, [...p, 'name']));
-    } else seen.set(n.name, i);
-    if (n.reserved_ram_gb >= n.ram_gb) {
+    const name = typeof n.name === 'string' && n.name !== '' ? n.name : undefined;
+    const label = name ?? String(i + 1);
+    if (name !== undefined) {
+      const first = seen.get(name);
+      if (first !== undefined) {
+        const firstLine = rep.lines.position(valueOffsets(root, ['nodes', first, 'name'])[0]).line + 1;
+        rep.error('duplicate-node', `duplicate node name "${name}": node ${first + 1} on line ${firstLine} has the same name; give every node a unique name`, valueOffsets(root, [...p, 'name']));
+      } else seen.set(name, i);
+    }
+    const ram = numberField(n.ram_gb);
+    const reserved = n.reserved_ram_gb === undefined ? 0 : numberField(n.reserved_ram_gb);
+    if (ram !== undefined && ram > 0 && reserved !== undefined && reserved >= 0 && reserved >= ram) {
       rep.error(
         'reserved-ram',
-        `reserved_ram_gb of node ${n.name} (${fmtGb(n.reserved_ram_gb)}) must be less than its ram_gb (${fmtGb(n.ram_gb)}); lower reserved_ram_gb or correct ram_gb`,
+        `reserved_ram_gb of node ${label} (${fmtGb(reserved)}) must be less than its ram_gb (${fmtGb(ram)}); lower reserved_ram_gb or correct ram_gb`,
         valueOffsets(root, [...p, 'reserved_ram_gb']),
       );
     }
-    if (n.gpu_memory_gb !== undefined && !n.gpu) {
-      rep.error('gpu-memory-without-gpu', `gpu_memory_gb is set on node ${n.name}, which has no GPU; add gpu: true if it has a CUDA GPU, or remove gpu_memory_gb`, keyOffsets(root, [...p, 'gpu_memory_gb']));
+    const gpu = n.gpu === undefined ? false : typeof n.gpu === 'boolean' ? n.gpu : undefined;
+    if (n.gpu_memory_gb !== undefined && gpu === false) {
+      rep.error('gpu-memory-without-gpu', `gpu_memory_gb is set on node ${label}, which has no GPU; add gpu: true if it has a CUDA GPU, or remove gpu_memory_gb`, keyOffsets(root, [...p, 'gpu_memory_gb']));
     }
-    if (n.type !== 'host' && !n.host) {
+    const type = n.type === undefined ? 'generic' : n.type;
+    const knownType = typeof type === 'string' && (NODE_TYPES as readonly string[]).includes(type);
+    if (knownType && type !== 'host' && (n.host === undefined || n.host === null)) {
       rep.error(
         'missing-host',
-        `node ${n.name} has no host; add host: with its address or ~/.ssh/config alias (only nodes with type: host run locally without SSH)`,
+        `node ${label} has no host; add host: with its address or ~/.ssh/config alias (only nodes with type: host run locally without SSH)`,
         missingOffsets(root, [...p, 'host']),
       );
     }
@@ -488,6 +496,8 @@ function checkNodes(nodes: [NodeConfig, number][], root: YNode | null, rep: Repo
 
 interface InstanceEntry {
   instance: InstanceConfig;
+  /** The instance has errors of its own; only its well-formed fields were kept, for the checks across instances. */
+  partial?: boolean;
   /** Path of the instance inside its file. */
   path: PathSeg[];
   /** The file-level and instance-level failover as written (before defaults). */
@@ -526,20 +536,46 @@ function checkExperiment(src: SourceText): ExperimentCheck {
       });
       if (parsed.instances.length === 0) rep.warning('no-instances', 'instances: is an empty list; add at least one instance with instance_id: and ram_gb:', keyOffsets(root, ['instances']));
     } else {
-      // Keep the instances that are valid on their own for the remaining checks.
+      // Keep every instance for the checks across instances: the valid ones whole, the others
+      // with their well-formed fields (so a duplicate id or a bad reference is still reported).
       rawInstances.forEach((raw, i) => {
         const r = instanceSchema.safeParse(raw);
         if (r.success) entries.push({ instance: r.data, path: ['instances', i], ownFailover: asRecord(asRecord(raw)?.failover) });
+        else {
+          const lenient = lenientInstance(raw);
+          if (lenient) entries.push({ instance: lenient, path: ['instances', i], partial: true });
+        }
       });
     }
   } else {
     const parsed = runZod('experiment', instanceSchema, value, root, rep);
     if (parsed) entries.push({ instance: parsed, path: [], ownFailover: asRecord(value.failover) });
+    else {
+      const lenient = lenientInstance(value);
+      if (lenient) entries.push({ instance: lenient, path: [], partial: true });
+    }
   }
   checkInstancesLocal(entries, root, rep);
   result.entries = entries;
   result.complete = !hasErrors(rep.diagnostics);
   return result;
+}
+
+/** The well-formed fields of an instance that has errors (undefined without a usable instance_id). */
+function lenientInstance(raw: unknown): InstanceConfig | undefined {
+  const r = asRecord(raw);
+  if (!r || typeof r.instance_id !== 'string' || r.instance_id === '') return undefined;
+  const ids = (v: unknown): string[] => (Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '') ? (v as string[]) : []);
+  return {
+    instance_id: r.instance_id,
+    ram_gb: numberField(r.ram_gb) ?? 0,
+    gpu_required: r.gpu_required === true,
+    gpu_preferred: r.gpu_preferred === true,
+    affinity: ids(r.affinity),
+    anti_affinity: ids(r.anti_affinity),
+    env: {},
+    ...(typeof r.preferred_node === 'string' && r.preferred_node !== '' ? { preferred_node: r.preferred_node } : {}),
+  };
 }
 
 function checkInstancesLocal(entries: InstanceEntry[], root: YNode | null, rep: Reporter): void {
@@ -650,7 +686,7 @@ export function validateWorkspace(cluster: SourceText, experiments: SourceText[]
         valueOffsets(exp.root, [...entry.path, 'preferred_node']),
       );
     }
-    if (nodes) {
+    if (nodes && !entry.partial) {
       const why = capacity && inst.ram_gb <= (inst.gpu_required ? capacity.gpu : capacity.any) && inst.gpu_memory_gb === undefined && inst.cpu_cores === undefined ? undefined : whyUnplaceable(inst, nodes);
       if (why) rep.warning('unplaceable', `no node can hold ${inst.instance_id}: ${why.reason}`, valueOffsets(exp.root, [...entry.path, why.field]));
     }

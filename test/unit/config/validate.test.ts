@@ -82,6 +82,19 @@ test('duplicate node names point at the duplicate', () => {
   assert.equal(d.code, 'duplicate-node');
 });
 
+test('checks across fields still run on a node with a bad value of its own', () => {
+  const ds = cluster('cluster:\n  name: l\nnodes:\n  - name: a\n    host: h\n    ram_gb: 8\n  - name: a\n    host: g\n    ram_gb: eight\n    gpu_memory_gb: 4\n').diagnostics;
+  assert.equal(ds.length, 3, ds.map(formatDiagnostic).join('\n'));
+  at(ds.find((d) => d.code === 'duplicate-node')!, 7, 11, 'duplicate node name "a"');
+  at(ds.find((d) => d.code === 'gpu-memory-without-gpu')!, 10, 5, 'gpu_memory_gb is set on node a, which has no GPU');
+});
+
+test('references of an instance with a bad value of its own are still checked', () => {
+  const ds = ws('instances:\n  - instance_id: x\n    ram_gb: -1\n    preferred_node: nope\n    affinity: [ghost]\n').diagnostics;
+  at(ds.find((d) => d.code === 'unknown-node')!, 4, 21, 'preferred_node of instance x names nope');
+  at(ds.find((d) => d.code === 'unknown-instance')!, 5, 16, 'affinity of instance x names ghost');
+});
+
 test('reserved_ram_gb must be below ram_gb', () => {
   at(only(cluster('cluster:\n  name: l\nnodes:\n  - name: a\n    host: h\n    ram_gb: 8\n    reserved_ram_gb: 9\n').diagnostics), 7, 22, 'reserved_ram_gb of node a (9 GB) must be less than its ram_gb (8 GB)');
 });
