@@ -24,12 +24,16 @@ export interface WalkResult {
 
 /**
  * Walk the source folder. Synchronous fs calls on purpose: for 10,000 files a tight
- * readdirSync/lstatSync loop is several times faster than one promise per file.
+ * readdirSync/lstatSync loop is several times faster than one promise per file; it yields once
+ * per folder.
  */
 export async function walkSource(sourceDir: string, exclude: readonly string[]): Promise<WalkResult> {
   const files: WalkedFile[] = [];
   const skipped: WalkResult['skipped'] = [];
-  const visit = (dirRel: string, rules: IgnoreRules): void => {
+  // Yield to the event loop between folders, so that an SSH handshake or a scan answer running
+  // alongside the walk is handled as its packets arrive instead of after the whole walk.
+  const visit = async (dirRel: string, rules: IgnoreRules): Promise<void> => {
+    await new Promise<void>((r) => setImmediate(r));
     const dirAbs = dirRel === '' ? sourceDir : join(sourceDir, dirRel);
     const entries = readdirSync(dirAbs, { withFileTypes: true });
     const texts: string[] = [];
@@ -63,9 +67,9 @@ export async function walkSource(sourceDir: string, exclude: readonly string[]):
         skipped.push({ path: rel, why: e.isSymbolicLink() ? 'symbolic link (not deployed; copy the target into the folder or exclude it)' : 'not a regular file' });
       }
     }
-    for (const d of subdirs) visit(d, here);
+    for (const d of subdirs) await visit(d, here);
   };
-  visit('', IgnoreRules.root(exclude));
+  await visit('', IgnoreRules.root(exclude));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, skipped };
 }
