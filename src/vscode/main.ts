@@ -7,6 +7,7 @@ import { ConfigModel } from './state/configModel';
 import { ClusterState } from './state/clusterState';
 import { RunWatcher } from './state/runWatcher';
 import { RunMonitor } from './state/runMonitor';
+import { FailoverService } from './state/failoverService';
 import { NodesTreeProvider } from './views/nodesTree';
 import { ExperimentsTreeProvider } from './views/experimentsTree';
 import { RemoteServices } from './remote/services';
@@ -33,6 +34,7 @@ export function activateCore(context: vscode.ExtensionContext): void {
   const channels = new InstanceChannels(state, services);
   const checker = new HealthChecker(state, services);
   context.subscriptions.push(config, state, services, runs, monitor, channels, checker);
+  context.subscriptions.push(new FailoverService(state, services));
 
   // Views.
   const nodes = new NodesTreeProvider(state);
