@@ -97,13 +97,13 @@ test('restart policy: a run killed with -9 on an sshd node comes back running, i
   await wb.acceptQuickInput();
   await wb.pickQuickItem(/Manual placement/);
   await wb.pickQuickItem(/^pi1/);
-  const first = await wb.waitFor('phoenix running (record)', () => records().find((r) => r.status === 'running' && r.pgid), 60_000, 250);
+  const first = await wb.waitFor('phoenix running (record)', async () => records().find((r) => r.status === 'running' && r.pgid), 60_000, 250);
   await wb.waitFor('phoenix running in the tree', async () => {
     const p = row(await wb.treeItems('Nodes'), 'phoenix');
-    return p && /· pi1$/.test(p.description) && p.icon.includes('play') ? p : undefined;
+    return p && /· pi1$/.test(p.description) && p.icon?.includes('play') ? p : undefined;
   }, 30_000);
   // The extension holds the coordinator lease.
-  const lock = await wb.waitFor('coordinator lease', () => {
+  const lock = await wb.waitFor('coordinator lease', async () => {
     const p = join(ws, '.clusterlab', 'coordinator.lock');
     return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { owner: string; pid: number }) : undefined;
   }, 30_000, 250);
@@ -112,13 +112,13 @@ test('restart policy: a run killed with -9 on an sshd node comes back running, i
 
   const killedAt = Date.now();
   process.kill(-(first.pgid as number), 'SIGKILL');
-  const second = await wb.waitFor('restarted run (record)', () => records().find((r) => r.run_id !== first.run_id && r.status === 'running' && r.restart_count === 1), 60_000, 200);
+  const second = await wb.waitFor('restarted run (record)', async () => records().find((r) => r.run_id !== first.run_id && r.status === 'running' && r.restart_count === 1), 60_000, 200);
   const recoveredS = (Date.now() - killedAt) / 1000;
   assert.equal(records().find((r) => r.run_id === first.run_id)?.status, 'crashed');
   assert.deepEqual(second.node, 'pi1');
   await wb.waitFor('tree shows phoenix running again', async () => {
     const p = row(await wb.treeItems('Nodes'), 'phoenix');
-    return p && p.icon.includes('play') ? p : undefined;
+    return p && p.icon?.includes('play') ? p : undefined;
   }, 30_000);
   const note = await wb.waitFor('restart notification', async () => (await wb.notifications()).find((m) => /restarted phoenix on pi1 \(restart 1\)/.test(m)), 20_000, 250);
   assert.match(note, /crashed/);
