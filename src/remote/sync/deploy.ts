@@ -375,7 +375,13 @@ function startApply(plan: SyncPlan, previous: Manifest, prepared: PreparedSource
     if (fileDone) counters.files++;
     progress('transfer', counters.files, plan.send.length, counters.bytes, plan.bytesToSend);
   });
-  feeding.catch(() => undefined);
+  feeding.catch(() => {
+    // A feed that failed (a file changed or vanished while it was sent) must not leave the node
+    // waiting for the rest: end its input, so the cut-off archive fails there and nothing is
+    // applied; finishApply then reports the feed's error.
+    if (gzip) (sink as Gzip).unpipe(stdin);
+    stdin.end();
+  });
   // While the node unpacks: save the hashes learned, and stage our copy of the new manifest
   // (renamed into place only once the node confirms).
   const learnedP = feeding.then(() => saveLearned(prepared)).catch(() => undefined);
