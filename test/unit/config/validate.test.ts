@@ -84,7 +84,7 @@ test('duplicate node names point at the duplicate', () => {
 
 test('checks across fields still run on a node with a bad value of its own', () => {
   const ds = cluster('cluster:\n  name: l\nnodes:\n  - name: a\n    host: h\n    ram_gb: 8\n  - name: a\n    host: g\n    ram_gb: eight\n    gpu_memory_gb: 4\n').diagnostics;
-  assert.equal(ds.length, 3, ds.map(formatDiagnostic).join('\n'));
+  assert.equal(ds.length, 3, ds.map((d) => formatDiagnostic(d)).join('\n'));
   at(ds.find((d) => d.code === 'duplicate-node')!, 7, 11, 'duplicate node name "a"');
   at(ds.find((d) => d.code === 'gpu-memory-without-gpu')!, 10, 5, 'gpu_memory_gb is set on node a, which has no GPU');
 });
