@@ -69,12 +69,40 @@ export function planMarkdown(result: PlanResult, title: string): string {
   return out.join('\n');
 }
 
-/** Shows the plan in a Markdown preview beside the editor. */
+/** Read-only plan documents (`clusterlab-plan:` URIs): never dirty, so closing one asks nothing. */
+const PLAN_SCHEME = 'clusterlab-plan';
+const planTexts = new Map<string, string>();
+let planSeq = 0;
+let providerRegistered = false;
+
+/** Shows the plan in a Markdown preview beside the editor; each plan gets its own preview. */
 export async function showPlan(result: PlanResult, title: string): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: planMarkdown(result, title) });
-  await vscode.commands.executeCommand('markdown.showPreviewToSide', doc.uri).then(undefined, async () => {
-    await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  if (!providerRegistered) {
+    providerRegistered = true;
+    vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, { provideTextDocumentContent: (uri) => planTexts.get(uri.toString()) ?? '' });
+  }
+  const uri = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/Placement plan ${++planSeq}.md` });
+  planTexts.set(uri.toString(), planMarkdown(result, title));
+  // Keep the last few plans (a preview may still show one).
+  for (const k of [...planTexts.keys()].slice(0, -5)) planTexts.delete(k);
+  await vscode.commands.executeCommand('markdown.showPreviewToSide', uri).then(undefined, async () => {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true, viewColumn: vscode.ViewColumn.Beside });
   });
+}
+
+/** The decision in a few lines for the Apply/Cancel dialog: each choice and why the others lost. */
+export function planSummary(result: PlanResult): string {
+  const out: string[] = [];
+  for (const e of result.explanations) {
+    const chosen = e.options.find((o) => o.node === e.chosen);
+    out.push(`${e.instance_id} → ${e.chosen ?? 'not placed'}${chosen?.score !== undefined ? ` (score ${chosen.score.toFixed(1)}${chosen.breakdown ? `: ${SCORE_TERMS.map((t) => `${TERM_LABEL[t]} ${chosen.breakdown?.[t].toFixed(1)}`).join(', ')}` : ''})` : ''}`);
+    for (const o of e.options) {
+      if (o.node === e.chosen) continue;
+      out.push(`    ${o.node}: ${o.feasible ? `score ${o.score?.toFixed(1) ?? '?'}${o.reason ? `, ${o.reason}` : ''}` : (o.reason ?? 'not feasible')}`);
+    }
+  }
+  for (const u of result.unplaced) out.push(`${u.instance_id} cannot be placed: ${Object.entries(u.reasons).map(([n, r]) => `${n}: ${r}`).join('; ')}`);
+  return out.join('\n');
 }
 
 export function registerPlanCommands(context: vscode.ExtensionContext, state: ClusterState, services: RemoteServices, checker: HealthChecker, channels: InstanceChannels): void {
@@ -90,7 +118,7 @@ export function registerPlanCommands(context: vscode.ExtensionContext, state: Cl
         const result = plan(placementInput(state, instances));
         await showPlan(result, `Placement plan: ${instances.length} instance(s)`);
         const apply = `Apply: start ${result.placements.length} instance(s)`;
-        const detail = result.placements.map((p) => `${p.instance_id} → ${p.node} (score ${p.score.toFixed(1)})`).join('\n') + (result.unplaced.length ? `\n\nNot placed: ${result.unplaced.map((u) => u.instance_id).join(', ')}` : '');
+        const detail = `${planSummary(result)}\n\nThe full explanation is in the preview beside the editor.`;
         const pick = await vscode.window.showInformationMessage('ClusterLab: apply this placement?', { modal: true, detail }, ...(result.placements.length && !result.unplaced.length ? [apply] : []));
         if (pick !== apply) return;
         await executePlan(state, services, channels, instances, result);
