@@ -149,8 +149,8 @@ function nodeItem(node: NodeConfig, h: NodeHealth | undefined, state: ClusterSta
   const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `node:${node.name}`;
   item.iconPath = nodeIcon(status);
-  item.description = nodeDescription(node, h, active);
   const maint = state.maintenanceSource(node.name);
+  item.description = `${maint ? 'maintenance · ' : ''}${nodeDescription(node, h, active)}`;
   const transport = node.type === 'host' ? 'local' : 'ssh';
   item.contextValue = `node.${status}${maint ? `.${maint}` : ''}.${transport}`;
   item.tooltip = nodeTooltip(node, h, status, maint);
