@@ -8,6 +8,7 @@ import { nodeWorkDir, deploySourceDir } from '../../core/runs/plan';
 import { describeError } from '../../core/errors';
 import type { NodeConfig } from '../../core/config/schema';
 import { deployAll } from '../../remote/sync/deploy-all';
+import type { DeployProgress } from '../../remote/sync/deploy';
 import type { ClusterState } from '../state/clusterState';
 import type { RemoteServices } from '../remote/services';
 import { guarded, showError } from '../errors';
@@ -15,12 +16,57 @@ import { pickNode } from './pick';
 import { readSettings } from '../settings';
 import { log } from '../log';
 
+/** "3.2 MB", "512 KB", "0 B". */
+export function bytes(n: number): string {
+  if (!Number.isFinite(n) || n <= 0) return '0 B';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** One node's deploy progress as a person reads it: "120/10,000 files, 3.2 MB". */
+export function deployProgressText(p: DeployProgress): string {
+  switch (p.phase) {
+    case 'scan':
+      return 'comparing with the node…';
+    case 'hash':
+      return `hashing ${count(p.filesDone)}/${count(p.filesTotal)} files`;
+    case 'transfer':
+      return `${count(p.filesDone)}/${count(p.filesTotal)} files, ${bytes(p.bytesDone)}${p.bytesTotal ? ` of ${bytes(p.bytesTotal)}` : ''}`;
+    case 'done':
+      return p.filesTotal ? `done, ${count(p.filesTotal)} files sent (${bytes(p.bytesTotal)})` : 'done, up to date';
+  }
+}
+
 async function deploy(state: ClusterState, services: RemoteServices, nodes: NodeConfig[]): Promise<void> {
   const { cluster, clusterDir } = services.requireCluster();
   const pool = services.connections();
-  const outcomes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ClusterLab: deploying to ${nodes.map((n) => n.name).join(', ')}`, cancellable: true }, async (progress, token) => {
+  const names = nodes.map((n) => n.name);
+  const title = `ClusterLab: Deploying to ${names.length === 1 ? names[0] : `${names.length} nodes`}`;
+  const outcomes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
+    // Per node: its latest line and its share of the bar (each node counts 100/N).
+    const lines = new Map<string, string>(names.map((n) => [n, state.node(n)?.type === 'host' && (cluster.deploy?.host_mode ?? 'in_place') === 'in_place' ? 'runs in place' : 'waiting…']));
+    const fraction = new Map<string, number>();
+    let reported = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const message = names.length === 1 ? (lines.get(names[0] as string) ?? '') : names.map((n) => `${n}: ${lines.get(n) ?? ''}`).join(' · ');
+      const total = (names.reduce((s, n) => s + (fraction.get(n) ?? 0), 0) / names.length) * 100;
+      const increment = Math.max(0, total - reported);
+      reported += increment;
+      progress.report({ message, increment });
+    };
+    flush();
     const r = await deployAll(
       nodes.map((node) => ({ node, remoteDir: nodeWorkDir(cluster, node, clusterDir) })),
       pool,
@@ -30,9 +76,15 @@ async function deploy(state: ClusterState, services: RemoteServices, nodes: Node
         hostMode: cluster.deploy?.host_mode ?? 'in_place',
         concurrency: readSettings().concurrency,
         signal: ac.signal,
-        onProgress: (p) => progress.report({ message: JSON.stringify(p).slice(0, 120) }),
+        onProgress: (p) => {
+          lines.set(p.node, deployProgressText(p));
+          fraction.set(p.node, p.phase === 'done' ? 1 : p.phase === 'transfer' && p.bytesTotal ? 0.1 + (0.9 * p.bytesDone) / p.bytesTotal : p.phase === 'hash' && p.filesTotal ? (0.1 * p.filesDone) / p.filesTotal : 0);
+          // At most 10 updates a second: a notification redrawn per file would cost more than the copy.
+          timer ??= setTimeout(flush, 100);
+        },
       },
     );
+    if (timer) clearTimeout(timer);
     return r.outcomes;
   });
   for (const o of outcomes) log().info(`deploy ${o.node}: ${o.status === 'failed' ? `failed: ${o.error}` : o.status === 'in_place' ? o.message : `${o.result.filesSent} file(s) sent, ${o.result.unchanged} unchanged`}`);
