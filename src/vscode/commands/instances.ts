@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { isActive } from '../../core/runs/stateMachine';
 import type { RunRecord } from '../../core/runs/types';
 import { describeError } from '../../core/errors';
+import { sh } from '../../core/shell';
 import type { ClusterState } from '../state/clusterState';
 import type { RemoteServices } from '../remote/services';
 import type { InstanceChannels } from '../output/instanceChannels';
@@ -96,49 +97,57 @@ export function registerInstanceCommands(context: vscode.ExtensionContext, state
     ),
     vscode.commands.registerCommand(
       'clusterlab.fetchAllLogs',
-      guarded('Fetch All Logs', async () => {
+      guarded('Fetch All Logs', async (arg?: unknown) => {
         services.requireTrust();
-        const { clusterDir } = services.requireCluster();
-        const runs = state.runs();
-        if (!runs.length) {
-          void vscode.window.showInformationMessage('ClusterLab: no runs yet, so no logs to fetch.');
-          return;
+        const { cluster, clusterDir } = services.requireCluster();
+        // A folder given by a command link or a test; else the user picks one.
+        let dir = typeof arg === 'string' ? vscode.Uri.file(arg) : arg instanceof vscode.Uri ? arg : undefined;
+        if (!dir) {
+          const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: vscode.Uri.file(clusterDir), openLabel: 'Fetch Logs Here', title: 'ClusterLab: folder to copy every node\'s logs into (one subfolder per node)' });
+          dir = picked?.[0];
         }
+        if (!dir) return;
+        const target = dir;
+        const session = services.runSession();
         const pool = services.connections();
-        const dir = vscode.Uri.joinPath(vscode.Uri.file(clusterDir), '.clusterlab', 'logs');
-        await vscode.workspace.fs.createDirectory(dir);
+        const nodes = cluster.nodes.filter((n) => !state.maintenanceSource(n.name));
         const errors: string[] = [];
-        let fetched = 0;
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'ClusterLab: fetching logs', cancellable: true }, async (progress, token) => {
-          const byNode = new Map<string, RunRecord[]>();
-          for (const r of runs) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r]);
+        const done: string[] = [];
+        let files = 0;
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'ClusterLab: Fetching logs', cancellable: true }, async (progress, token) => {
           const limit = readSettings().concurrency;
-          const queue = [...byNode.entries()];
+          const queue = [...nodes];
           await Promise.all(
             Array.from({ length: Math.min(limit, queue.length) }, async () => {
-              for (let next = queue.shift(); next && !token.isCancellationRequested; next = queue.shift()) {
-                const [node, recs] = next;
-                const cfg = state.node(node);
-                if (!cfg) continue;
+              for (let node = queue.shift(); node && !token.isCancellationRequested; node = queue.shift()) {
                 try {
-                  const conn = await pool.get(cfg);
-                  for (const r of recs) {
-                    const data = await conn.readFile(r.log_path, r.log_start_offset ? { offset: r.log_start_offset } : undefined);
-                    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, `${r.instance_id}@${r.node}.log`), data);
-                    fetched++;
-                    progress.report({ increment: 100 / runs.length, message: `${r.instance_id}@${node}` });
+                  progress.report({ message: `${node.name}: listing logs…` });
+                  const conn = await pool.get(node);
+                  const work = await session.workDir(node.name, conn);
+                  const r = await conn.exec(sh`cd ${work + '/logs'} 2>/dev/null || exit 0; for f in *.log; do [ -f "$f" ] && printf '%s\\0' "$f"; done; exit 0`, { timeoutMs: 30_000 });
+                  const names = r.stdout.toString('utf8').split('\0').filter((x) => x && !x.includes('/'));
+                  const dest = vscode.Uri.joinPath(target, node.name);
+                  await vscode.workspace.fs.createDirectory(dest);
+                  for (const [i, name] of names.entries()) {
+                    if (token.isCancellationRequested) break;
+                    progress.report({ message: `${node.name}: ${i + 1}/${names.length} log files` });
+                    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dest, name), await conn.readFile(`${work}/logs/${name}`));
+                    files++;
                   }
+                  done.push(`${node.name} (${names.length})`);
                 } catch (e) {
-                  errors.push(`node ${node}: ${describeError(e)}`);
+                  errors.push(`node ${node.name}: ${describeError(e).replace(/^node \S+: /, '')}`);
                 }
+                progress.report({ increment: 100 / nodes.length });
               }
             }),
           );
         });
-        if (errors.length) await showError(`fetched ${fetched} of ${runs.length} log(s)`, new Error(errors.join('; ')));
+        const where = vscode.workspace.asRelativePath(target);
+        if (errors.length) await showError(`Fetch All Logs: ${files} log file(s) copied into ${where}, but`, new Error(errors.join('; ')), [{ title: 'Retry', run: () => vscode.commands.executeCommand('clusterlab.fetchAllLogs', target) }]);
         else {
-          const pick = await vscode.window.showInformationMessage(`ClusterLab: fetched ${fetched} log(s) into ${vscode.workspace.asRelativePath(dir)}.`, 'Reveal');
-          if (pick) await vscode.commands.executeCommand('revealInExplorer', dir);
+          const pick = await vscode.window.showInformationMessage(`ClusterLab: fetched ${files} log file(s) from ${done.join(', ')} into ${where}/<node>/.`, 'Reveal');
+          if (pick) await vscode.commands.executeCommand('revealInExplorer', target);
         }
       }),
     ),
