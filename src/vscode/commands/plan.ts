@@ -54,9 +54,9 @@ export function planMarkdown(result: PlanResult, title: string): string {
   for (const e of result.explanations) {
     out.push(`## ${e.instance_id} → ${e.chosen ?? 'not placed'}`, '');
     for (const o of [...e.options].sort((a, b) => Number(b.feasible) - Number(a.feasible) || (b.score ?? 0) - (a.score ?? 0))) {
-      const mark = o.node === e.chosen ? '✅' : o.feasible ? '◻️' : '⛔';
+      const mark = o.node === e.chosen ? 'chosen:' : o.feasible ? 'lost:' : 'excluded:';
       const why = o.feasible ? `score ${o.score?.toFixed(1) ?? '?'}${o.breakdown ? ` (${SCORE_TERMS.map((t) => `${TERM_LABEL[t]} ${o.breakdown?.[t].toFixed(1)}`).join(', ')})` : ''}${o.node !== e.chosen && o.reason ? ` — ${o.reason}` : ''}` : (o.reason ?? 'not feasible');
-      out.push(`- ${mark} **${o.node}**: ${why}`);
+      out.push(`- ${mark} **${o.node}**, ${why}`);
     }
     out.push('');
   }
@@ -98,7 +98,7 @@ export function planSummary(result: PlanResult): string {
     out.push(`${e.instance_id} → ${e.chosen ?? 'not placed'}${chosen?.score !== undefined ? ` (score ${chosen.score.toFixed(1)}${chosen.breakdown ? `: ${SCORE_TERMS.map((t) => `${TERM_LABEL[t]} ${chosen.breakdown?.[t].toFixed(1)}`).join(', ')}` : ''})` : ''}`);
     for (const o of e.options) {
       if (o.node === e.chosen) continue;
-      out.push(`    ${o.node}: ${o.feasible ? `score ${o.score?.toFixed(1) ?? '?'}${o.reason ? `, ${o.reason}` : ''}` : (o.reason ?? 'not feasible')}`);
+      out.push(`– ${o.node} ${o.feasible ? `lost with score ${o.score?.toFixed(1) ?? '?'}${o.reason ? `, ${o.reason}` : ''}` : `excluded: ${o.reason ?? 'not feasible'}`}`);
     }
   }
   for (const u of result.unplaced) out.push(`${u.instance_id} cannot be placed: ${Object.entries(u.reasons).map(([n, r]) => `${n}: ${r}`).join('; ')}`);
