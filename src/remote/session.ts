@@ -278,13 +278,19 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
     } catch (e) {
       throw new ClusterLabError('run.stop_unreachable', `cannot stop ${target.instance_id}: ${describeError(e)}`, 'The run keeps going on the node; try again when the node is reachable', { kind: 'node', node: target.node });
     }
+    // Recorded before the signal, so a reconcile running meanwhile (the editor, a monitor) sees
+    // the exit as a stop, never as a failure to restart.
+    const marked: RunRecord = { ...target, stop_requested_at: this.now().toISOString() };
+    await this.store.save(marked);
     const res = await stopRun(conn, target.remote_run_dir, grace);
     if (res.outcome === 'not_running') {
-      await this.reconcile([target]);
-      return (await this.store.get(target.run_id)) ?? target;
+      await this.reconcile([marked]);
+      return (await this.store.get(target.run_id)) ?? marked;
     }
+    const latest = (await this.store.get(target.run_id)) ?? marked;
+    if (!isActive(latest.status)) return latest;
     const how = res.outcome === 'terminated' ? 'stopped with SIGTERM' : `did not stop within ${grace} s of SIGTERM; killed with SIGKILL`;
-    const rec = this.move(target, 'stopped', how, res.exit_code !== undefined ? { exit_code: res.exit_code } : {});
+    const rec = this.move(latest, 'stopped', how, res.exit_code !== undefined ? { exit_code: res.exit_code } : {});
     await this.store.save(rec);
     return rec;
   }

@@ -137,6 +137,8 @@ export function decideFailover(input: FailoverInput): FailoverDecision {
     const failedNow = cur.status === 'crashed' || cur.status === 'failed';
     if (cur.status !== 'lost' && !failedNow) continue;
     if (policy.policy === 'none' || !instance) continue;
+    // A run the user asked to stop is never brought back, whatever state the node left it in.
+    if (cur.stop_requested_at) continue;
     if (failedNow && input.failuresSince !== undefined && when(cur) < input.failuresSince) continue;
     // A lost run under `restart` waits for its node: reconcile then finds it alive or crashed.
     if (cur.status === 'lost' && policy.policy === 'restart') continue;
@@ -229,7 +231,7 @@ export function isSuperseded(r: RunRecord, runs: readonly RunRecord[]): boolean 
 
 /** Whether failover will still act on this run (a crash or failure with restarts left, or a lost run to replace). */
 export function failoverPending(r: RunRecord, policy: FailoverPolicy): boolean {
-  if (policy.policy === 'none') return false;
+  if (policy.policy === 'none' || r.stop_requested_at) return false;
   if (r.status !== 'crashed' && r.status !== 'failed' && r.status !== 'lost') return false;
   return r.restart_count < policy.max_restarts;
 }

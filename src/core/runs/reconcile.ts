@@ -42,9 +42,9 @@ export function reconcileOne(r: RunRecord, obs: NodeObservation | undefined, now
     return transition(r, 'crashed', `run directory is missing on node ${r.node}`, now);
   }
   if (seen.exit_code !== undefined) {
-    const to: RunStatus = statusForExitCode(seen.exit_code);
+    const to: RunStatus = r.stop_requested_at ? 'stopped' : statusForExitCode(seen.exit_code);
     const via = r.status === 'planned' || r.status === 'deploying' ? transition(r, 'starting', 'found started on the node', now) : r;
-    return transition(via, to, `process ended with exit code ${seen.exit_code}`, now, { exit_code: seen.exit_code, ended_at: seen.ended_at ?? now, pid: seen.pid, pgid: seen.pgid });
+    return transition(via, to, `${r.stop_requested_at ? 'stopped on request; ' : ''}process ended with exit code ${seen.exit_code}`, now, { exit_code: seen.exit_code, ended_at: seen.ended_at ?? now, pid: seen.pid, pgid: seen.pgid });
   }
   if (seen.alive) {
     if (r.status === 'running') return r;
@@ -53,6 +53,7 @@ export function reconcileOne(r: RunRecord, obs: NodeObservation | undefined, now
     return transition(via, 'running', reason, now, { pid: seen.pid, pgid: seen.pgid, started_at: r.started_at ?? seen.started_at });
   }
   const via = r.status === 'planned' || r.status === 'deploying' ? transition(r, 'starting', 'found started on the node', now) : r;
+  if (r.stop_requested_at) return transition(via, 'stopped', 'stopped on request; process is gone (killed by SIGKILL after the grace period)', now);
   return transition(via, 'crashed', 'process is gone without an exit code (killed by SIGKILL, out of memory, or the node rebooted)', now);
 }
 

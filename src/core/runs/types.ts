@@ -37,6 +37,8 @@ export interface RunRecord extends RunRecordExtras {
   started_at?: string;
   ended_at?: string;
   restart_count: number;
+  /** Set when a user asked to stop the run, before the signal is sent: however it ends, it was stopped (never failed, crashed or restarted). */
+  stop_requested_at?: string;
   transitions: RunTransition[];
 }
 

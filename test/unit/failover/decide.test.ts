@@ -48,6 +48,17 @@ describe('failover decisions', () => {
     assert.match(d.actions[0]!.reason, /node a is unavailable: timed out after 3 s/);
   });
 
+  it('a run the user asked to stop is never restarted or replaced, even if it ended as failed or lost', () => {
+    const x = inst('x', { policy: 'restart', backoff_seconds: 0 });
+    const y = inst('y', { policy: 'replace', backoff_seconds: 0 });
+    const failed = rec(x, 'b', 'failed', T0, { stop_requested_at: iso(T0) });
+    const lost = rec(y, 'a', 'lost', T0, { stop_requested_at: iso(T0) });
+    assert.deepEqual(decideFailover(input([failed, lost], { a: down, b: up, c: up }, T0 + 5000)).actions, []);
+    // The same runs without the request are acted on.
+    const acted = decideFailover(input([{ ...failed, stop_requested_at: undefined }, { ...lost, stop_requested_at: undefined }], { a: down, b: up, c: up }, T0 + 5000)).actions;
+    assert.equal(acted.length, 2);
+  });
+
   it('replace: after the backoff, placed on a healthy node, never the down one, around the instances that stay', () => {
     const x = inst('x', { policy: 'replace', backoff_seconds: 2 }, { anti_affinity: ['y'] });
     const y = inst('y', { policy: 'none' });

@@ -138,3 +138,15 @@ test('reconcile from a health probe: partial, never concludes crashed, unavailab
   assert.equal(reconcile([run], { n1: observationFromHealth(h({ status: 'unavailable', reason: 'timed out' })) }, T1).records[0]?.status, 'lost');
   assert.equal(reconcile([rec('lost')], { n1: observationFromHealth(h({ runs: [{ run_id: 'r1', alive: true, pid: 5 }] })) }, T1).records[0]?.status, 'running');
 });
+
+test('reconcile: a run the user asked to stop ends as stopped, whatever exit the node reports', () => {
+  const obs = (v: { alive: boolean; exit_code?: number }) => ({ reachable: true as const, runs: { r1: { run_id: 'r1', present: true, ...v } } });
+  const stopping = rec('running', { stop_requested_at: T0 });
+  for (const seen of [{ alive: false, exit_code: 143 }, { alive: false, exit_code: 0 }, { alive: false }]) {
+    const { records } = reconcile([stopping], { n1: obs(seen) }, T1);
+    assert.equal(records[0]?.status, 'stopped', JSON.stringify(seen));
+    assert.match(records[0]!.transitions.at(-1)!.reason, /stopped on request/);
+  }
+  // Without the request the same exit is a failure.
+  assert.equal(reconcile([rec('running')], { n1: obs({ alive: false, exit_code: 143 }) }, T1).records[0]?.status, 'failed');
+});
