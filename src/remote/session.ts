@@ -133,14 +133,23 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
 
   /** Applies what the nodes reported to the active records, saving and announcing each change. */
   private async saveReconciled(active: RunRecord[], observations: Record<string, NodeObservation>): Promise<RunChange[]> {
-    const { records, changes } = reconcileRecords(active, observations, this.now().toISOString());
+    const now = this.now().toISOString();
+    const { changes } = reconcileRecords(active, observations, now);
+    const saved: RunChange[] = [];
     for (const c of changes) {
-      const rec = records.find((r) => r.run_id === c.run_id);
-      if (!rec) continue;
+      // The nodes were asked while others may have written the record (a stop marked before its
+      // signal, a restart): decide again from what is stored now, so nothing is overwritten.
+      const fresh = await this.store.get(c.run_id);
+      if (!fresh) continue;
+      const again = reconcileRecords([fresh], observations, now);
+      const rec = again.records[0];
+      const change = again.changes[0];
+      if (!rec || !change) continue;
       await this.store.save(rec);
-      this.emit('run-changed', rec, c);
+      this.emit('run-changed', rec, change);
+      saved.push(change);
     }
-    return changes;
+    return saved;
   }
 
   /**

@@ -357,9 +357,14 @@ test('Fetch All Logs copies every node\'s logs into <dir>/<node>/', { timeout: 1
   await wb.waitFor('the typed folder in the dialog', async () => (await input.inputValue()) === `${fetchDir}/`, 10_000);
   await new Promise((r) => setTimeout(r, 800));
   await wb.screenshot('13-fetch-dialog');
+  // code-server's simple folder dialog may first navigate into the typed folder and want the
+  // button again: accept until the dialog closes.
   const ok = wb.page.locator('.quick-input-widget .monaco-button', { hasText: /Fetch Logs Here|OK/ }).first();
-  if (await ok.isVisible().catch(() => false)) await ok.click();
-  else await input.press('Enter');
+  for (let k = 0; k < 4 && (await input.isVisible().catch(() => false)); k++) {
+    if (await ok.isVisible().catch(() => false)) await ok.click();
+    else await input.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 2000 }).catch(() => undefined);
+  }
   const msg = await wb.waitFor('the fetch to finish', async () => (await wb.notifications()).find((m) => /fetched \d+ log file/.test(m)), 60_000);
   await wb.screenshot('14-fetched');
   assert.match(msg, /pi1 \(\d+\)/);
