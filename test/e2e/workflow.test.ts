@@ -325,6 +325,8 @@ test('Open Terminal on Node: a shell on the sshd node (inline button) and on the
   assert.match(out, new RegExp(`answer=42 user=${ssh.nodes[0]?.userName} pwd=${workDir}`));
   await wb.screenshot('11-terminal-pi1');
   await wb.page.keyboard.type('exit\n');
+  // Let the closing terminal hand focus back before the palette opens (it steals it otherwise).
+  await new Promise((res) => setTimeout(res, 2000));
 
   await wb.runCommand('ClusterLab: Open Terminal on Node');
   await wb.pickQuickItem(/^host/);
