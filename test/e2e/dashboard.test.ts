@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { FrameLocator } from 'playwright-core';
 import { launchVSCode, copyWorkspace, waitFor, REPO_ROOT, type VSCode } from './harness';
+import type { ReportNode } from '../../src/core/placement/report';
 
 let vs: VSCode | undefined;
 const workspaces: string[] = [];
@@ -18,16 +19,6 @@ after(async () => {
   for (const w of workspaces) rmSync(w, { recursive: true, force: true });
 });
 
-interface ReportNode {
-  name: string;
-  status: string;
-  instances: number;
-  max_instances: number;
-  ram_allocated_gb: number;
-  ram_total_gb: number;
-  ram_utilization_percent: number;
-  gpu: boolean;
-}
 
 interface CardNumbers {
   node: string;
