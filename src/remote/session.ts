@@ -140,7 +140,8 @@ export class ClusterSession extends EventEmitter<SessionEvents> {
       // The nodes were asked while others may have written the record (a stop marked before its
       // signal, a restart): decide again from what is stored now, so nothing is overwritten.
       const fresh = await this.store.get(c.run_id);
-      if (!fresh) continue;
+      // Moved on meanwhile (started, stopped, restarted): the observation is older than the record.
+      if (!fresh || fresh.status !== c.from) continue;
       const again = reconcileRecords([fresh], observations, now);
       const rec = again.records[0];
       const change = again.changes[0];

@@ -38,7 +38,8 @@ export function reconcileOne(r: RunRecord, obs: NodeObservation | undefined, now
   const seen: ObservedRun | undefined = obs.runs[r.run_id];
   if (!seen && obs.partial) return r;
   if (!seen || !seen.present) {
-    if (r.status === 'planned' || r.status === 'deploying') return r;
+    // Not started yet, or being started right now (the run dir appears as the start proceeds).
+    if (r.status === 'planned' || r.status === 'deploying' || r.status === 'starting') return r;
     return transition(r, 'crashed', `run directory is missing on node ${r.node}`, now);
   }
   if (seen.exit_code !== undefined) {
