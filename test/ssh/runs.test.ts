@@ -44,7 +44,7 @@ describe('runs on a real sshd node and on the local host node', () => {
     const cfg: ClusterFile = clusterFileSchema.parse({
       cluster: { name: 't' },
       nodes: [
-        { ...cluster.nodeConfig(cluster.nodes[0]!), remote_work_dir: `~/work dir 'q'` },
+        { ...cluster.nodeConfig(cluster.nodes[0]!), remote_work_dir: `~/work dir 'q' ${process.pid}` },
         { name: 'local', type: 'host', ram_gb: 4 },
       ],
       run: { stop_grace_seconds: 2 },
@@ -70,7 +70,7 @@ describe('runs on a real sshd node and on the local host node', () => {
       const f = s.followLogs(done, (b) => lines.push(...b.lines), { follow: false });
       await f.start();
       assert.deepEqual(lines, [`id=${ODD_ID} node=${node} ${ODD_ID}`, done.remote_work_dir]);
-      assert.match(done.remote_work_dir, node === 'n1' ? /\/work dir 'q'$/ : /cl host "dir" /);
+      assert.match(done.remote_work_dir, node === 'n1' ? /\/work dir 'q' \d+$/ : /cl host "dir" /);
 
       const bad = await s.start(inst('fails', 'echo about to fail; exit 3'), node);
       const b = await waitStatus(s, bad.run_id, (r) => isTerminal(r.status));
