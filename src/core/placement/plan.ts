@@ -175,6 +175,12 @@ export function evaluateAssignment(input: PlacementInput, assignment: Assignment
 
 /** The hard constraints `instanceId` would break on `node`, given the rest of `assignment`. */
 export function checkHardConstraints(input: PlacementInput, assignment: Assignment, instanceId: string, node: string): string[] {
+  const { model, s, i, n } = withoutInstance(input, assignment, instanceId, node);
+  return violations(model, s, i, n);
+}
+
+/** The plan `assignment` without `instanceId` (so it can be tried on `node`), and both indexes. */
+function withoutInstance(input: PlacementInput, assignment: Assignment, instanceId: string, node: string) {
   const model = buildModel(input);
   const rest = { ...assignment };
   delete rest[instanceId];
@@ -184,19 +190,12 @@ export function checkHardConstraints(input: PlacementInput, assignment: Assignme
   if (i === undefined) throw new ClusterLabError('placement.unknown-instance', `unknown instance "${instanceId}"`, 'Use an instance_id from the experiment files.');
   if (n === undefined) throw new ClusterLabError('placement.unknown-node', `unknown node "${node}"`, 'Use a node name from the cluster file.');
   if (i < model.existingCount) s.unassign(i);
-  return violations(model, s, i, n);
+  return { model, s, i, n };
 }
 
 /** Score of `instanceId` on `node`, with the rest of `assignment` as the final plan. */
 export function scoreNode(input: PlacementInput, assignment: Assignment, instanceId: string, node: string): { score: number; breakdown: ScoreBreakdown } {
-  const model = buildModel(input);
-  const rest = { ...assignment };
-  delete rest[instanceId];
-  const s = stateOf(model, rest);
-  const i = model.instIndex.get(instanceId);
-  const n = model.nodeIndex.get(node);
-  if (i === undefined || n === undefined) throw new ClusterLabError('placement.unknown', `unknown instance "${instanceId}" or node "${node}"`, 'Use ids and node names from the input.');
-  if (i < model.existingCount) s.unassign(i);
+  const { model, s, i, n } = withoutInstance(input, assignment, instanceId, node);
   const sc = breakdownAt(model, s, i, n);
   return { score: sc.score, breakdown: sc.breakdown };
 }
