@@ -2,7 +2,7 @@
 # Installs the Debian packages the SSH, fault and real-VS-Code tests need, when they are missing.
 # Run as root (CI is root). Prints what it would install otherwise.
 set -euo pipefail
-pkgs=(openssh-server openssh-client rsync pssh iproute2 procps chromium libkrb5-dev pkg-config ripgrep git ca-certificates python3)
+pkgs=(openssh-server openssh-client rsync pssh iproute2 procps gcc libc6-dev chromium libkrb5-dev pkg-config ripgrep git ca-certificates python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
