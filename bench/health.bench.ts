@@ -13,6 +13,7 @@ import { checkAll } from '../src/remote/healthCheck';
 import { buildProbeScript, probeCommand } from '../src/remote/probe';
 
 const RTT_MS = 20;
+const CLI = join(__dirname, '..', 'dist', 'cli.js');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** CPU time (ms) of these processes and of their children they reaped, from /proc (10 ms ticks). */
@@ -138,6 +139,30 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       pssh.push(performance.now() - t);
     }
 
+    // The same cold check as a user runs it, and as parallel-ssh is measured: a whole
+    // `clusterlab health --json` process (Node start-up, bundle, config, connect, probe, exit),
+    // for one node of the cluster file (`--node`) and for all 10.
+    const clusterFile = join(tmp, 'cluster.yaml');
+    writeFileSync(
+      clusterFile,
+      ['cluster:', '  name: bench', 'nodes:', ...cluster.nodes.flatMap((n) => [`  - name: ${n.name}`, `    host: ${n.host}`, '    ram_gb: 1', `    ssh_user: ${n.userName}`, `    ssh_port: ${n.port}`, `    ssh_key_path: ${n.keyPath}`, "    remote_work_dir: '~'"]), ''].join('\n'),
+    );
+    const cliArgs = [CLI, 'health', '--json', '--cluster', clusterFile, '--known-hosts', cluster.knownHostsPath, '--ssh-config', cluster.sshConfigPath];
+    const runCli = (extra: string[]) => {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, [...cliArgs, ...extra], { env, encoding: 'utf8' });
+      const ms = performance.now() - t;
+      if (r.status !== 0) throw new Error(`clusterlab health failed (${r.status}): ${r.stdout}${r.stderr}`);
+      return ms;
+    };
+    runCli([]);
+    const cliOne: number[] = [];
+    const cliAll: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      cliOne.push(runCli(['--node', cluster.nodes[i % cluster.nodes.length]!.name]));
+      cliAll.push(runCli([]));
+    }
+
     const one = median(oneCold);
     const all = median(allCold);
     const w = median(warm);
@@ -145,6 +170,10 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     ctx.report('cold check, 1 node (20 ms RTT)', one, 'ms');
     ctx.report('cold check, 10 nodes (20 ms RTT)', all, 'ms', `${(all / one).toFixed(2)}x one node (target <= 1.3x)`);
     ctx.report('parallel-ssh, same probe, 10 nodes', ps, 'ms', `clusterlab ${(all / ps).toFixed(2)}x parallel-ssh (target <= 0.7x)`);
+    const c1 = median(cliOne);
+    const c10 = median(cliAll);
+    ctx.report('`clusterlab health --json`, 1 node (whole command)', c1, 'ms');
+    ctx.report('`clusterlab health --json`, 10 nodes (whole command)', c10, 'ms', `${(c10 / c1).toFixed(2)}x one node (target <= 1.3x); ${(c10 / ps).toFixed(2)}x parallel-ssh (target <= 0.7x)`);
     const probe10 = median(own10);
     ctx.report('  client CPU in one cold 10-node check', median(clientCpu), 'ms');
     ctx.report('  node-side CPU (sshd, probe, relay) per check', nodeCpuMs / ROUNDS, 'ms', `same ${cpus().length} cores as the client: bounds the 10-node ratio`);
