@@ -56,6 +56,45 @@ export function parseProxyJump(value: string): JumpSpec[] {
   });
 }
 
+/** What `ssh -G -F FILE alias` gives when no line of FILE applies to `alias` (an empty file). */
+export function defaultTarget(alias: string): SshTarget {
+  return { alias, hostname: alias.toLowerCase(), port: 22, user: '', identityFiles: [], proxyJump: [], userKnownHostsFiles: [], identitiesOnly: false };
+}
+
+/**
+ * Whether any line of an OpenSSH client config (Includes inlined) can change what
+ * `ssh -G -F FILE alias` prints, compared with an empty file. When it cannot, the target is
+ * `defaultTarget(alias)` and no `ssh -G` needs to run. Errs towards "yes": a setting before the
+ * first Host or Match line (it applies to every host), any Match block (it can test anything:
+ * user, exec, canonical...), a leftover Include, or a Host line with a pattern that matches the
+ * alias (case-insensitive `*` and `?` globs; `!` negations are not subtracted).
+ */
+export function sshConfigMayApply(text: string, alias: string): boolean {
+  const host = alias.toLowerCase();
+  let inBlock = false;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([A-Za-z]+)\s*(?:=\s*|\s)\s*(.*)$/.exec(line) ?? /^([A-Za-z]+)$/.exec(line);
+    const keyword = (m?.[1] ?? line).toLowerCase();
+    const args = m?.[2] ?? '';
+    if (keyword === 'match' || keyword === 'include') return true;
+    if (keyword === 'host') {
+      inBlock = true;
+      const patterns = args.replace(/"/g, ' ').split(/[\s,]+/).filter((p) => p && !p.startsWith('!'));
+      if (patterns.some((p) => globMatches(p.toLowerCase(), host))) return true;
+      continue;
+    }
+    if (!inBlock) return true;
+  }
+  return false;
+}
+
+function globMatches(pattern: string, s: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  return re.test(s);
+}
+
 /** `ssh -G` prints `key value` lines with lower-case keys; some keys repeat (identityfile). */
 export function parseSshG(alias: string, text: string): SshTarget {
   const multi = new Map<string, string[]>();

@@ -18,7 +18,7 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { q } from '../../core/shell';
-import { applyNodeOverrides, parseProxyJump, parseSshG, type JumpSpec, type NodeSshFields, type SshTarget } from '../../core/ssh/sshConfig';
+import { applyNodeOverrides, defaultTarget, parseProxyJump, parseSshG, sshConfigMayApply, type JumpSpec, type NodeSshFields, type SshTarget } from '../../core/ssh/sshConfig';
 import { ConnectionError } from '../connection';
 
 const SSH_BIN = ['/usr/bin/ssh', '/usr/local/bin/ssh', '/bin/ssh'].find((p) => existsSync(p));
@@ -132,12 +132,30 @@ export function resolveSshConfig(alias: string, configPath: string = defaultSshC
   return target;
 }
 
+// The config file's text with Includes inlined, read once per (path, mtime) for all the aliases
+// resolved against it. An unreadable file reads as one Match line: "may apply", so ssh -G (or
+// the package) decides and reports the problem as before.
+let textCache: { path: string; mtimeMs: number; text: string } | undefined;
+function configText(path: string): string {
+  const mtimeMs = mtimeOf(path);
+  if (textCache?.path === path && textCache.mtimeMs === mtimeMs) return textCache.text;
+  let text: string;
+  try {
+    text = inlineIncludes(readFileSync(path, 'utf8'));
+  } catch {
+    text = 'Match all';
+  }
+  textCache = { path, mtimeMs, text };
+  return text;
+}
+
 async function compute(alias: string, configPath: string, exists: boolean, overrides: ResolveOverrides, backend: SshConfigBackend): Promise<SshTarget> {
   let target: SshTarget;
-  if (!exists) {
+  if (!exists || !sshConfigMayApply(configText(configPath), alias)) {
     // `ssh -G -F /dev/null` gives exactly this (OpenSSH lower-cases host names; its default key
-    // list is tried by connect.ts anyway): no process to spawn.
-    target = { alias, hostname: alias.toLowerCase(), port: 22, user: '', identityFiles: [], proxyJump: [], userKnownHostsFiles: [], identitiesOnly: false };
+    // list is tried by connect.ts anyway), and so does a config none of whose lines applies to
+    // this host: no process to spawn (a cold `clusterlab health` of 10 nodes spawned 10).
+    target = defaultTarget(alias);
   } else if (backend === 'ssh-G' && SSH_BIN) {
     const args = ['-G', '-F', configPath];
     if (overrides.user) args.push('-l', overrides.user);
