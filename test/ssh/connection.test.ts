@@ -52,6 +52,37 @@ describe('SshConnection against real sshd', () => {
     assert.equal(withStdin.stdout.toString().trim(), '100000');
   });
 
+  it('authenticates with ed25519, ECDSA (256, 384, 521) and RSA keys, encrypted ones too; a second node reuses the loaded key', async () => {
+    const keys: Array<[string, string[]]> = [
+      ['ed25519', ['-t', 'ed25519']],
+      ['ecdsa-256', ['-t', 'ecdsa', '-b', '256']],
+      ['ecdsa-384', ['-t', 'ecdsa', '-b', '384']],
+      ['ecdsa-521', ['-t', 'ecdsa', '-b', '521']],
+      ['rsa-3072', ['-t', 'rsa', '-b', '3072']],
+      ['rsa-enc', ['-t', 'rsa', '-b', '2048', '-N', 'pass phrase']],
+    ];
+    for (const [name, args] of keys) {
+      const path = join(work, `key-${name}`);
+      const r = spawnSync('ssh-keygen', ['-q', ...(args.includes('-N') ? [] : ['-N', '']), ...args, '-C', name, '-f', path]);
+      assert.equal(r.status, 0, r.stderr.toString());
+      cluster.authorize(readFileSync(`${path}.pub`, 'utf8'));
+      // a config with no IdentityFile, so the node's key is the only one offered
+      const bare = join(work, `cfg-${name}`);
+      writeFileSync(bare, '');
+      const p = new ConnectionPool({ knownHostsPath: cluster.knownHostsPath, sshConfigPath: bare, agentSocket: '', retries: 0, passphrase: async () => 'pass phrase' });
+      try {
+        const node = { ...cluster.nodeConfig(cluster.nodes[0]!), name: `n-${name}`, ssh_key_path: path };
+        const conn = await p.get(node);
+        assert.equal((await conn.exec('echo ok')).stdout.toString(), 'ok\n', name);
+        // a second node on the same pool: the decoded key is reused
+        const conn2 = await p.get({ ...cluster.nodeConfig(cluster.nodes[1]!), name: `m-${name}`, ssh_key_path: path });
+        assert.equal((await conn2.exec('echo ok')).stdout.toString(), 'ok\n', name);
+      } finally {
+        await p.closeAll();
+      }
+    }
+  });
+
   it('reuses one connection per node, also for concurrent gets', async () => {
     const node = cluster.nodeConfig(cluster.nodes[1]!);
     const [a, b, c] = await Promise.all([pool.get(node), pool.get(node), pool.get(node)]);

@@ -1,5 +1,6 @@
 // Opening one authenticated, host-key-checked ssh2 Client (one hop), and chains of them for
 // ProxyJump. Errors are ConnectionErrors naming the node, what happened and what to do.
+import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -265,9 +266,46 @@ async function readKey(node: string, path: string, opts: HopOptions): Promise<{ 
     if (parsed instanceof Error) return { key: null, outcome: 'wrong passphrase' };
   }
   if (parsed instanceof Error) return { key: null, outcome: `unreadable key: ${parsed.message}` };
-  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+  const key = signWithKeyObject(Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed);
   opts.keyCache?.set(path, key);
   return { key };
+}
+
+// The hash each key type signs with when ssh2 names none (RSA names sha256/sha512 for rsa-sha2-*).
+const DEFAULT_SIGN_HASH: Record<string, string | null> = {
+  'ssh-ed25519': null,
+  'ecdsa-sha2-nistp256': 'sha256',
+  'ecdsa-sha2-nistp384': 'sha384',
+  'ecdsa-sha2-nistp521': 'sha512',
+  'ssh-rsa': 'sha1',
+  'ssh-dss': 'sha1',
+};
+
+/**
+ * ssh2 signs with the key's PEM text, which OpenSSL 3 decodes again for every signature (0.4 ms
+ * for ed25519, ten times the signature itself): decode it once, into a KeyObject, per loaded key.
+ * Same algorithm and output as ssh2's own `sign`; any key this does not know keeps ssh2's.
+ */
+function signWithKeyObject(key: ParsedKey): ParsedKey {
+  const pem = key.getPrivatePEM();
+  const def = DEFAULT_SIGN_HASH[key.type];
+  if (!pem || def === undefined) return key;
+  let ko: KeyObject;
+  try {
+    ko = createPrivateKey(pem);
+  } catch {
+    return key;
+  }
+  // ssh2 returns an Error rather than throwing (its client checks `instanceof Error`); the
+  // typings say Buffer only.
+  key.sign = ((data: Buffer | string, algo?: string): Buffer | Error => {
+    try {
+      return cryptoSign(algo || def, typeof data === 'string' ? Buffer.from(data) : data, ko);
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  }) as ParsedKey['sign'];
+  return key;
 }
 
 /**
