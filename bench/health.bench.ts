@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from './run';
-import { startSshNodes } from '../test/harness/sshNodes';
+import { nodeYaml, startSshNodes } from '../test/harness/sshNodes';
 import { ConnectionPool } from '../src/remote/pool';
 import { checkAll } from '../src/remote/healthCheck';
 import { buildProbeScript, probeCommand } from '../src/remote/probe';
@@ -145,7 +145,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const clusterFile = join(tmp, 'cluster.yaml');
     writeFileSync(
       clusterFile,
-      ['cluster:', '  name: bench', 'nodes:', ...cluster.nodes.flatMap((n) => [`  - name: ${n.name}`, `    host: ${n.host}`, '    ram_gb: 1', `    ssh_user: ${n.userName}`, `    ssh_port: ${n.port}`, `    ssh_key_path: ${n.keyPath}`, "    remote_work_dir: '~'"]), ''].join('\n'),
+      ['cluster:', '  name: bench', 'nodes:', ...cluster.nodes.flatMap((n) => nodeYaml(n, { ram_gb: 1, remote_work_dir: '~' })), ''].join('\n'),
     );
     const cliArgs = [CLI, 'health', '--json', '--cluster', clusterFile, '--known-hosts', cluster.knownHostsPath, '--ssh-config', cluster.sshConfigPath];
     const runCli = (extra: string[]) => {

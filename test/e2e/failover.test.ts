@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchVSCode, copyWorkspace, type VSCode, type TreeItem } from './harness';
-import { startSshNodes, type SshCluster } from '../harness/sshNodes';
+import { nodeYaml, startSshNodes, type SshCluster } from '../harness/sshNodes';
 import type { RunRecord } from '../../src/core/runs/types';
 
 let vs: VSCode | undefined;
@@ -37,15 +37,7 @@ before(async () => {
       'cluster:',
       '  name: phoenix',
       'nodes:',
-      '  - name: pi1',
-      `    host: ${n.host}`,
-      '    type: raspberry_pi',
-      '    ram_gb: 8',
-      '    max_instances: 2',
-      `    ssh_port: ${n.port}`,
-      `    ssh_user: ${n.userName}`,
-      `    ssh_key_path: ${n.keyPath}`,
-      `    remote_work_dir: ${workDir}`,
+      ...nodeYaml(n, { type: 'raspberry_pi', ram_gb: 8, max_instances: 2, remote_work_dir: workDir }),
       'health:',
       '  interval_seconds: 1',
       '  timeout_seconds: 10',

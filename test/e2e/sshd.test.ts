@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchVSCode, copyWorkspace, type VSCode, type TreeItem } from './harness';
-import { startSshNodes, type SshCluster } from '../harness/sshNodes';
+import { nodeYaml, startSshNodes, type SshCluster } from '../harness/sshNodes';
 
 let vs: VSCode | undefined;
 let ssh: SshCluster | undefined;
@@ -30,15 +30,7 @@ before(async () => {
       '    type: host',
       '    ram_gb: 16',
       '    max_instances: 2',
-      '  - name: pi1',
-      `    host: ${n.host}`,
-      '    type: raspberry_pi',
-      '    ram_gb: 8',
-      '    max_instances: 1',
-      `    ssh_port: ${n.port}`,
-      `    ssh_user: ${n.userName}`,
-      `    ssh_key_path: ${n.keyPath}`,
-      `    remote_work_dir: ${workDir}`,
+      ...nodeYaml(n, { type: 'raspberry_pi', ram_gb: 8, max_instances: 1, remote_work_dir: workDir }),
       'run:',
       '  command: python3 experiment_runner.py --config {experiment_config_path} --instance {instance_id}',
       '',

@@ -8,6 +8,7 @@
 //
 //   cluster.nodes[i]      one SshTestNode (below)
 //   cluster.nodeConfig(n) a NodeConfig (name, host, ssh_port, ssh_user, ssh_key_path; type generic)
+//   nodeYaml(n, fields)   the same node as a cluster.yaml `nodes:` entry (lines), with more fields
 //   cluster.poolOptions() { knownHostsPath, sshConfigPath, agentSocket: '' } for ConnectionPool
 //   cluster.knownHostsPath  known_hosts with every node's host key ([host]:port form)
 //   cluster.sshConfigPath   ssh config with `Host <node name>` entries (HostName, Port, User, IdentityFile)
@@ -227,6 +228,15 @@ function ensureUser(user: string): { uid: number; gid: number; home: string } {
   chownSync(realHome, uid, gid);
   chmodSync(realHome, 0o755);
   return { uid, gid, home: realHome };
+}
+
+/**
+ * The `nodes:` list entry of a cluster.yaml for this node: name, host, then `fields`, then how to
+ * log in (ssh_port, ssh_user, ssh_key_path). Values are written as JSON scalars (valid YAML).
+ */
+export function nodeYaml(n: SshTestNode, fields: Record<string, string | number | boolean> = {}): string[] {
+  const all = { name: n.name, host: n.host, ...fields, ssh_port: n.port, ssh_user: n.userName, ssh_key_path: n.keyPath };
+  return Object.entries(all).map(([k, v], i) => `${i ? '    ' : '  - '}${k}: ${JSON.stringify(v)}`);
 }
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
