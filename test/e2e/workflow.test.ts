@@ -345,7 +345,7 @@ test('Fetch All Logs copies every node\'s logs into <dir>/<node>/', { timeout: 1
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   // The dialog rewrites its value as it loads the default folder: wait for that, then type over it.
   await new Promise((r) => setTimeout(r, 1500));
-  await input.click();
+  await input.click({ timeout: 5000 });
   await wb.page.keyboard.press('Control+A');
   await wb.page.keyboard.type(`${fetchDir}/`);
   await wb.waitFor('the typed folder in the dialog', async () => (await input.inputValue()) === `${fetchDir}/`, 10_000);
@@ -354,9 +354,11 @@ test('Fetch All Logs copies every node\'s logs into <dir>/<node>/', { timeout: 1
   // code-server's simple folder dialog may first navigate into the typed folder and want the
   // button again: accept until the dialog closes.
   const ok = wb.page.locator('.quick-input-widget .monaco-button', { hasText: /Fetch Logs Here|OK/ }).first();
+  // The dialog can close between a check and a click: each action waits 2 s at most (Playwright's
+  // default is 30 s for an element that never comes back), and the loop looks again.
   for (let k = 0; k < 4 && (await input.isVisible().catch(() => false)); k++) {
-    if (await ok.isVisible().catch(() => false)) await ok.click();
-    else await input.press('Enter');
+    if (await ok.isVisible().catch(() => false)) await ok.click({ timeout: 2000 }).catch(() => undefined);
+    else await input.press('Enter', { timeout: 2000 }).catch(() => undefined);
     await input.waitFor({ state: 'hidden', timeout: 2000 }).catch(() => undefined);
   }
   const msg = await wb.waitFor('the fetch to finish', async () => (await wb.notifications()).find((m) => /fetched \d+ log file/.test(m)), 60_000);
