@@ -72,6 +72,10 @@ describe('faults in network namespaces', () => {
     await pool.get(cluster.nodeConfig(n));
     n.kill();
     await pool.drop(n.name);
+    // SIGKILL is delivered asynchronously: a connect that reaches the dying sshd's listen queue is
+    // reset rather than refused. A dead machine is one whose processes are gone.
+    for (const t = Date.now(); n.pids().length && Date.now() - t < 5000; ) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(n.pids(), [], 'every process of the node is gone');
     const t0 = Date.now();
     await assert.rejects(pool.get(cluster.nodeConfig(n)), (e: unknown) => e instanceof ConnectionError && e.kind === 'unreachable' && /connection refused/.test(e.message));
     assert.ok(Date.now() - t0 < 1000);
