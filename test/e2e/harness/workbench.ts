@@ -235,8 +235,7 @@ export class Workbench {
   async dismissNotifications(): Promise<void> {
     const clear = this.page.locator('.notifications-toasts .codicon-notifications-clear');
     const n = await clear.count().catch(() => 0);
-    // a toast can hide itself meanwhile: wait 2 s for it at most, not Playwright's 30 s
-    for (let i = 0; i < n; i++) await clear.nth(0).click({ timeout: 2000 }).catch(() => undefined);
+    for (let i = 0; i < n; i++) await clear.nth(0).click().catch(() => undefined);
   }
 
   /** Text of the status bar item with the given id (`publisher.extension.id` style or name). */
