@@ -6,8 +6,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchVSCode, copyWorkspace, type VSCode, type TreeItem } from './harness';
-import { nodeYaml, startSshNodes, type SshCluster } from '../harness/sshNodes';
+import { launchVSCode, copyWorkspace, mixedClusterYaml, type VSCode, type TreeItem } from './harness';
+import { startSshNodes, type SshCluster } from '../harness/sshNodes';
 
 let vs: VSCode | undefined;
 let ssh: SshCluster | undefined;
@@ -20,22 +20,7 @@ before(async () => {
   assert.ok(n);
   ws = copyWorkspace('examples/local');
   const workDir = `/tmp/cltest-home/clusterlab-e2e-${process.pid}`;
-  writeFileSync(
-    join(ws, 'cluster.yaml'),
-    [
-      'cluster:',
-      '  name: mixed',
-      'nodes:',
-      '  - name: host',
-      '    type: host',
-      '    ram_gb: 16',
-      '    max_instances: 2',
-      ...nodeYaml(n, { type: 'raspberry_pi', ram_gb: 8, max_instances: 1, remote_work_dir: workDir }),
-      'run:',
-      '  command: python3 experiment_runner.py --config {experiment_config_path} --instance {instance_id}',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(ws, 'cluster.yaml'), mixedClusterYaml(n, workDir));
 });
 
 after(async () => {

@@ -14,8 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
-import { launchVSCode, copyWorkspace, type VSCode, type TreeItem, type Workbench } from './harness';
-import { nodeYaml, startSshNodes, type SshCluster } from '../harness/sshNodes';
+import { launchVSCode, copyWorkspace, mixedClusterYaml, type VSCode, type TreeItem, type Workbench } from './harness';
+import { startSshNodes, type SshCluster } from '../harness/sshNodes';
 
 let vs: VSCode | undefined;
 let ssh: SshCluster | undefined;
@@ -34,26 +34,7 @@ before(async () => {
     mkdirSync(join(ws, 'data', `d${d}`), { recursive: true });
     for (let f = 0; f < 100; f++) writeFileSync(join(ws, 'data', `d${d}`, `f${f}.bin`), randomBytes(16_384));
   }
-  writeFileSync(
-    join(ws, 'cluster.yaml'),
-    [
-      'cluster:',
-      '  name: mixed',
-      'nodes:',
-      '  - name: host',
-      '    type: host',
-      '    ram_gb: 16',
-      '    max_instances: 2',
-      ...nodeYaml(n, { type: 'raspberry_pi', ram_gb: 8, max_instances: 1, remote_work_dir: workDir }),
-      'run:',
-      '  command: python3 experiment_runner.py --config {experiment_config_path} --instance {instance_id}',
-      '  stop_grace_seconds: 2',
-      '  env:',
-      '    STEPS: "600"',
-      '    STEP_SECONDS: "0.5"',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(ws, 'cluster.yaml'), mixedClusterYaml(n, workDir, ['  stop_grace_seconds: 2', '  env:', '    STEPS: "600"', '    STEP_SECONDS: "0.5"']));
   fetchDir = mkdtempSync(join(tmpdir(), 'clusterlab-fetched-'));
   vs = await launchVSCode({
     name: 'workflow',

@@ -231,11 +231,12 @@ function ensureUser(user: string): { uid: number; gid: number; home: string } {
 }
 
 /**
- * The `nodes:` list entry of a cluster.yaml for this node: name, host, then `fields`, then how to
- * log in (ssh_port, ssh_user, ssh_key_path). Values are written as JSON scalars (valid YAML).
+ * The `nodes:` list entry of a cluster.yaml for this node: name, host and how to log in
+ * (ssh_port, ssh_user, ssh_key_path), then `fields`, which may also replace any of those.
+ * Values are written as JSON scalars (valid YAML).
  */
 export function nodeYaml(n: SshTestNode, fields: Record<string, string | number | boolean> = {}): string[] {
-  const all = { name: n.name, host: n.host, ...fields, ssh_port: n.port, ssh_user: n.userName, ssh_key_path: n.keyPath };
+  const all = { name: n.name, host: n.host, ssh_port: n.port, ssh_user: n.userName, ssh_key_path: n.keyPath, ...fields };
   return Object.entries(all).map(([k, v], i) => `${i ? '    ' : '  - '}${k}: ${JSON.stringify(v)}`);
 }
 

@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSshNodes, type SshCluster } from '../harness/sshNodes';
+import { nodeYaml, startSshNodes, type SshCluster } from '../harness/sshNodes';
 
 const CLI = resolve(__dirname, '../../dist/cli.js');
 
@@ -66,14 +66,7 @@ describe('the CLI with hostile ids and paths, and with bad host keys', () => {
         'cluster:',
         '  name: hostile',
         'nodes:',
-        '  - name: n1',
-        '    host: 127.0.0.1',
-        `    ssh_port: ${n.port}`,
-        `    ssh_user: ${cluster.userName}`,
-        `    ssh_key_path: ${cluster.clientKeyPath}`,
-        `    remote_work_dir: ${JSON.stringify(remoteDir)}`,
-        '    ram_gb: 4',
-        '    max_instances: 3',
+        ...nodeYaml(n, { remote_work_dir: remoteDir, ram_gb: 4, max_instances: 3 }),
         '  - name: host',
         '    type: host',
         '    ram_gb: 4',

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSshNodes, type SshCluster } from '../harness/sshNodes';
+import { nodeYaml, startSshNodes, type SshCluster } from '../harness/sshNodes';
 
 const CLI = resolve(__dirname, '../../dist/cli.js');
 const PASSPHRASE = `Clp-Secret-${randomBytes(6).toString('hex')}-passphrase`;
@@ -65,13 +65,7 @@ describe('secrets never appear in any output, record or log', () => {
         'cluster:',
         '  name: secrets',
         'nodes:',
-        '  - name: n1',
-        '    host: 127.0.0.1',
-        `    ssh_port: ${n.port}`,
-        `    ssh_user: ${cluster.userName}`,
-        `    ssh_key_path: ${keyPath}`,
-        `    remote_work_dir: ${remoteDir}`,
-        '    ram_gb: 1',
+        ...nodeYaml(n, { ssh_key_path: keyPath, remote_work_dir: remoteDir, ram_gb: 1 }),
         '  - name: host',
         '    type: host',
         '    ram_gb: 1',

@@ -17,6 +17,7 @@ import { CACHE_DIR, REPO_ROOT } from './paths';
 import { lock } from './lock';
 import { packageExtension } from './vsix';
 import { Workbench } from './workbench';
+import { nodeYaml, type SshTestNode } from '../../harness/sshNodes';
 
 export { Workbench, waitFor } from './workbench';
 export type { Problem, TreeItem } from './workbench';
@@ -81,6 +82,28 @@ export async function installedExtensionsDir(): Promise<string> {
 }
 
 /** Copies a folder (e.g. `examples/local`) to a fresh temp workspace the test may change. */
+/**
+ * cluster.yaml of the e2e tests' mixed cluster: this machine as `host` (2 instances) and the sshd
+ * node `n` as a Raspberry Pi (1 instance) working in `workDir`, running the demo's
+ * experiment_runner.py; `runExtra` adds lines under `run:` (indented by the caller).
+ */
+export function mixedClusterYaml(n: SshTestNode, workDir: string, runExtra: string[] = []): string {
+  return [
+    'cluster:',
+    '  name: mixed',
+    'nodes:',
+    '  - name: host',
+    '    type: host',
+    '    ram_gb: 16',
+    '    max_instances: 2',
+    ...nodeYaml(n, { type: 'raspberry_pi', ram_gb: 8, max_instances: 1, remote_work_dir: workDir }),
+    'run:',
+    '  command: python3 experiment_runner.py --config {experiment_config_path} --instance {instance_id}',
+    ...runExtra,
+    '',
+  ].join('\n');
+}
+
 export function copyWorkspace(from: string, prefix = 'clusterlab-ws-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const src = join(REPO_ROOT, from);
